@@ -1,0 +1,53 @@
+# Vietnamese news pipeline. `make` lists the targets; each has a `## ` line saying what it does.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INPUT ?= data/raw
+OUTPUT ?= data/processed
+export VI_NER_SHARED ?= $(abspath ../shared)
+
+SOURCES := pyproject.toml $(wildcard pipeline/*.py pipeline/resources/*.txt)
+RAW_FILES := $(shell find $(INPUT) -type f -not -name '.*' 2>/dev/null | sed 's/ /\\ /g')
+INSTALLED := $(BIN)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format clean
+
+## help: list the targets
+help:
+	@awk 'BEGIN {FS = ": "} /^## / {sub(/^## /, ""); printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## install: create or refresh the virtual environment in .venv (only when pyproject.toml changed)
+install: $(INSTALLED)
+
+## run: process INPUT (data/raw) into OUTPUT (data/processed); does nothing when nothing changed
+run: $(OUTPUT)/.done
+
+$(OUTPUT)/.done: $(RAW_FILES) $(SOURCES) $(INSTALLED)
+	$(BIN)/python -m pipeline run $(INPUT) $(OUTPUT)
+	touch $@
+
+## test: install, then run the whole test suite
+test: $(INSTALLED)
+	$(BIN)/python -m pytest -q
+
+## lint: ruff lint and format checks
+lint: $(INSTALLED)
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+
+## format: apply ruff's fixes and formatting
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix pipeline tests
+	$(BIN)/ruff format pipeline tests
+
+## clean: remove data/processed outputs and caches (keeps .venv)
+clean:
+	rm -rf $(OUTPUT)/*.parquet $(OUTPUT)/*.csv $(OUTPUT)/.done .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,168 @@
+"""Command line: thin typer wrappers over the library functions (`python -m pipeline --help`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline import config
+from pipeline.errors import PipelineError
+
+app = typer.Typer(
+    help="Vietnamese news → tables of people, places, organisations and dates.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+    both = "both"
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _reference(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--reference-date {value!r} is not a date; write it as 2024-07-19 or 2024-07-19T08:30")
+    return None
+
+
+@app.command()
+def run(
+    input_path: Annotated[
+        Path,
+        typer.Argument(help="Folder (recursive) or file: .txt/.html pages, .jsonl/.csv/.parquet tables."),
+    ] = config.DATA_RAW,
+    output: Annotated[Path, typer.Argument(help="Folder for the tables.")] = config.DATA_PROCESSED,
+    format: Annotated[Format, typer.Option("--format", help="Table file format.")] = Format.both,
+    reference_date: Annotated[
+        str | None, typer.Option(help="Anchor for documents without a publication date (ISO).")
+    ] = None,
+    stages: Annotated[
+        str, typer.Option(help="Comma-separated subset of clean,segment,ner,dates.")
+    ] = "clean,segment,ner,dates",
+    batch_size: Annotated[int, typer.Option(min=1, help="Documents between two progress updates.")] = 64,
+    id_column: Annotated[str, typer.Option(help="Id column of table inputs.")] = "id",
+    title_column: Annotated[str, typer.Option(help="Title column of table inputs.")] = "title",
+    text_column: Annotated[str, typer.Option(help="Text column of table inputs.")] = "text",
+    published_column: Annotated[
+        str, typer.Option(help="Publication date column of table inputs.")
+    ] = "published",
+    url_column: Annotated[str, typer.Option(help="URL column of table inputs.")] = "url",
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "WARNING",
+    progress: Annotated[bool, typer.Option(help="Progress bar on stderr for long runs.")] = True,
+) -> None:
+    """Process INPUT into the documents, sentences, tokens, entities and dates tables in OUTPUT."""
+    _logging(log_level)
+    from pipeline.inputs import Columns
+    from pipeline.process import run as run_pipeline
+
+    formats = ("parquet", "csv") if format is Format.both else (format.value,)
+    columns = Columns(
+        id=id_column, title=title_column, text=text_column, published=published_column, url=url_column
+    )
+    try:
+        summary = run_pipeline(
+            input_path,
+            output,
+            formats=formats,
+            stages=[s.strip() for s in stages.split(",") if s.strip()],
+            reference_date=_reference(reference_date),
+            columns=columns,
+            batch_size=batch_size,
+            progress=progress and sys.stderr.isatty(),
+        )
+    except (PipelineError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"{summary.line()} → {output}")
+    if summary.documents == 0:
+        _fail(f"no input documents found in {input_path}")
+    if summary.ok == 0 and summary.empty < summary.documents:
+        raise typer.Exit(1)
+
+
+@app.command()
+def clean(
+    page: Annotated[Path, typer.Argument(help="A scraped page (.txt or .html).")],
+) -> None:
+    """Clean one page and print the article as JSON (title, metadata, text)."""
+    from pipeline.clean import clean_html, clean_page
+    from pipeline.errors import DocumentError
+
+    if not page.is_file():
+        _fail(f"{page} is not a file; give one scraped page")
+    data = page.read_bytes()
+    try:
+        cleaner = clean_html if page.suffix.lower() in (".html", ".htm") else clean_page
+        article = cleaner(data, source=str(page))
+    except DocumentError as exc:
+        _fail(str(exc))
+        return
+    fields = {
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "outlet": article.outlet,
+        "author": article.author,
+        "url": article.url,
+        "encoding": article.encoding,
+        "captions": list(article.captions),
+        "text": article.text,
+    }
+    typer.echo(json.dumps(fields, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def annotate(
+    text: Annotated[str, typer.Argument(help="Vietnamese text; '-' reads standard input.")],
+    reference_date: Annotated[str | None, typer.Option(help="Anchor for relative dates (ISO).")] = None,
+) -> None:
+    """Print the entities and dates of a text, one per line (label, offsets, text, value)."""
+    from pipeline.process import annotate as annotate_texts
+
+    body = sys.stdin.read() if text == "-" else text
+    tables = annotate_texts([body], reference_date=_reference(reference_date))
+    for row in tables["entities"].itertuples():
+        typer.echo(f"{row.label}\t{row.start}\t{row.end}\t{row.text}")
+    for row in tables["dates"].itertuples():
+        typer.echo(f"{row.type}\t{row.start}\t{row.end}\t{row.text}\t{row.value}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the data dictionary of the output tables (Markdown)."""
+    from pipeline.schema import data_dictionary
+
+    typer.echo(data_dictionary())
+
+
+def _logging(level: str) -> None:
+    numeric = getattr(logging, level.upper(), None)
+    if not isinstance(numeric, int):
+        _fail(f"--log-level {level!r} is not a level; use DEBUG, INFO, WARNING or ERROR")
+    logging.basicConfig(level=numeric, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,725 @@
+"""Dates stage: text and an anchor date-time → date/time mentions with TIMEX3-style ISO values."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+__all__ = ["DateMention", "dates_component", "find_dates"]
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date or time expression; `text[start:end] == self.text` in the text that was searched.
+
+    `value` follows TIMEX3: "2024-06-19", "2024-06", "2024", "2024-W28", "2024-Q3", "199"
+    (a decade), "19" (a century), "2024-06-19T08:30", "P3D", "PT2H"; unknown parts are "X"
+    when there was no anchor ("XXXX-06-19"); a range is the ISO interval "1950/1953".
+    `anchor` is the anchor in ISO form whenever one was given (the value may not depend on it).
+    """
+
+    start: int
+    end: int
+    text: str
+    type: str
+    value: str
+    grain: str
+    range_start: str | None
+    range_end: str | None
+    anchor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    type: str
+    value: str
+    grain: str
+    range_start: str | None = None
+    range_end: str | None = None
+    uses_anchor: bool = False
+
+
+# --- vocabulary -------------------------------------------------------------------------------
+
+_POD = r"sáng|chiều|tối|đêm|trưa"
+_POD_AFTER_RE = re.compile(rf"\s+(?:{_POD})(?!\w)", re.IGNORECASE)
+_LUC_BEFORE_RE = re.compile(r"(?<!\w)lúc\s+$", re.IGNORECASE)
+_DAY = r"(?P<d>3[01]|[12]\d|0?[1-9])"
+_MONTH = r"(?P<m>1[0-2]|0?[1-9])"
+_YEAR = r"(?P<y>1\d{3}|20\d{2}|2100)"
+# Python forbids repeating a group name, hence one year pattern per role.
+_Y1 = _YEAR.replace("?P<y>", "?P<y1>")
+_Y2 = _YEAR.replace("?P<y>", "?P<y2>")
+
+# Words before a number that make it an address, a document number, a class or a ratio.
+_LEFT_STOP_RE = re.compile(
+    r"(?:^|[^\w])(?:số|mã|mã số|số hiệu|biển số|ngõ|ngách|hẻm|kiệt|phòng|lớp|tầng|lô|căn hộ|nhà|"
+    r"đường|quốc lộ|tỉnh lộ|tỷ số|tỉ số|tỷ lệ|tỉ lệ|nghị định|quyết định|thông tư|công văn|chỉ thị|"
+    r"nghị quyết|luật|điều|khoản|tờ trình|phiên bản|chuyến bay|thắng|thua|hòa|km)\s*$",
+    re.IGNORECASE,
+)
+# Units after a bare number that make it a quantity or a fraction ("1/2 triệu", "1/3 số phiếu").
+_RIGHT_UNIT_RE = re.compile(
+    r"\s*(?:%|phần trăm|triệu|tỷ|tỉ|nghìn|ngàn|trăm|đồng|usd|đô|euro|km|kg|tấn|người|lượt|ha|"
+    r"m2|m²|cm|mm|lít|số|căn|chiếc|con|cái)(?!\w)",
+    re.IGNORECASE,
+)
+# A bare "1/4" after these words, or before these, is a fraction ("chiếm 1/4 diện tích").
+_FRACTION_LEFT_RE = re.compile(
+    r"(?:^|[^\w])(?:khoảng|gần|hơn|trên|dưới|chiếm|tương đương|bằng|còn)\s*$", re.IGNORECASE
+)
+_FRACTION_RIGHT_RE = re.compile(r"\s*(?:diện tích|dân số|tổng|lượng|phần|trong số)(?!\w)", re.IGNORECASE)
+_BARE_DAY_MONTH_RE = re.compile(r"\d{1,2}/\d{1,2}")
+# Anniversaries ("kỷ niệm 80 năm Chiến thắng") count years but are names, not durations.
+_ANNIVERSARY_LEFT_RE = re.compile(r"(?:^|[^\w])(?:kỷ niệm|chào mừng|mừng|lần thứ|thứ)\s*$", re.IGNORECASE)
+_PAST_RE = re.compile(r"(?<!\w)(?:vừa qua|vừa rồi|đã|trước đó|từng)(?!\w)", re.IGNORECASE)
+# "tới" is also the verb "to go to" ("tới Moskva"); only "tuần tới", "thời gian tới"… mark the future.
+_FUTURE_RE = re.compile(
+    r"(?<!\w)(?:sẽ|dự kiến|kế hoạch|sắp|"
+    r"(?:tuần|tháng|năm|ngày|thời\s+gian|dịp|kỳ|đợt|giai\s+đoạn)\s+tới)(?!\w)",
+    re.IGNORECASE,
+)
+# A period that ends a sentence is followed by space; the dots in "19.6.2024" are not.
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|\n")
+_DATETIME_GAP_RE = re.compile(r"[ \t]*,?[ \t]*(?:(?:vào lúc|lúc|vào)[ \t]+)?", re.IGNORECASE)
+_RANGE_DASH_RE = re.compile(r"[ \t]*[-–—][ \t]*")
+_RANGE_WORD_RE = re.compile(r"[ \t]+(?:đến|tới|cho đến)[ \t]+", re.IGNORECASE)
+_RANGE_FROM_RE = re.compile(r"(?:^|(?<=[^\w]))từ[ \t]+$", re.IGNORECASE)
+
+_NUMBER_WORDS = {
+    "một": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "tám": 8,
+    "chín": 9,
+    "mười": 10,
+    "mười một": 11,
+    "mười hai": 12,
+    "mười ba": 13,
+    "mười bốn": 14,
+    "mười tư": 14,
+    "mười lăm": 15,
+    "mười sáu": 16,
+    "mười bảy": 17,
+    "mười tám": 18,
+    "mười chín": 19,
+    "hai mươi": 20,
+}
+# Longest first, so "mười lăm" is not read as "mười".
+_NUMBER_WORD_ALT = "|".join(w.replace(" ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True))
+_MONTH_WORDS = {
+    "giêng": 1,
+    "một": 1,
+    "hai": 2,
+    "ba": 3,
+    "tư": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "tám": 8,
+    "chín": 9,
+    "mười": 10,
+    "mười một": 11,
+    "mười hai": 12,
+    "chạp": 12,
+}
+_MONTH_WORD_ALT = "|".join(w.replace(" ", r"\s+") for w in sorted(_MONTH_WORDS, key=len, reverse=True))
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+# Duration units: unit word → (ISO designator, multiplier, grain, time part?).
+_UNITS: dict[str, tuple[str, int, str, bool]] = {
+    "phút": ("M", 1, "minute", True),
+    "giờ": ("H", 1, "hour", True),
+    "tiếng": ("H", 1, "hour", True),
+    "ngày": ("D", 1, "day", False),
+    "tuần": ("W", 1, "week", False),
+    "tháng": ("M", 1, "month", False),
+    "quý": ("M", 3, "quarter", False),
+    "năm": ("Y", 1, "year", False),
+    "thập kỷ": ("Y", 10, "decade", False),
+    "thập niên": ("Y", 10, "decade", False),
+    "thế kỷ": ("Y", 100, "century", False),
+}
+
+# --- boundaries -------------------------------------------------------------------------------
+
+# Not inside a word or a number: "F-16", "3,2", "0912", "15/2018" all fail here.
+_LB = r"(?<![\w/])(?<!\w[-.,:])"
+# Bylines glue the date to the site name ("Báo Quốc Tế19/07/2024"); a full d/m/yyyy is safe.
+_LB_GLUED = r"(?<![\d/])(?<!\d[-.,:])"
+_RB = r"(?![\w/%]|[-.,:]\d)"
+# The part of day before a date belongs to it, unless it ends a time ("8 giờ chiều ngày 18/7").
+_DAY_PREFIX = (
+    rf"(?:(?<!giờ\s)(?<!phút\s)(?<!\d\s)(?<!\dh\s)(?P<pod>{_POD}|rạng sáng)\s+)?"
+    r"(?:(?P<kw>ngày|hôm)\s+)?"
+)
+_TAIL = (
+    r"(?:\s+(?P<tail>vừa\s+qua|vừa\s+rồi|sắp\s+tới|tới\s+đây|"
+    r"tới(?=[ \t]*(?:[,.;:!?)\]”\"\n]|$))|"
+    r"năm\s+nay|năm\s+ngoái|năm\s+trước(?!\s+đó)|năm\s+sau(?!\s+đó)|năm\s+tới))?"
+)
+_TAIL_PAST = ("vừa qua", "vừa rồi")
+_TAIL_FUTURE = ("sắp tới", "tới đây", "tới")
+_TAIL_YEAR = {"năm nay": 0, "năm ngoái": -1, "năm trước": -1, "năm sau": 1, "năm tới": 1}
+
+
+# --- context ----------------------------------------------------------------------------------
+
+
+class _Context:
+    """What resolvers need besides their match: the text, the anchor and the sentences."""
+
+    def __init__(self, text: str, anchor: datetime | None) -> None:
+        self.text = text
+        self.anchor = anchor
+        self.anchor_iso = anchor.strftime("%Y-%m-%dT%H:%M") if anchor else None
+        self._ends = [m.end() for m in _SENTENCE_END_RE.finditer(text)]
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        """Returns the bounds of the sentence around `text[start:end]`."""
+        i = bisect.bisect_right(self._ends, start)
+        s = self._ends[i - 1] if i else 0
+        j = bisect.bisect_left(self._ends, end)
+        e = self._ends[j] if j < len(self._ends) else len(self.text)
+        return s, e
+
+    def tense(self, start: int, end: int) -> str | None:
+        """Returns "past", "future" or None from markers in the same sentence, nearest first."""
+        s, e = self.sentence(start, end)
+        best: tuple[int, str] | None = None
+        for kind, pattern in (("past", _PAST_RE), ("future", _FUTURE_RE)):
+            for m in pattern.finditer(self.text, s, e):
+                if m.start() < end and m.end() > start:
+                    continue
+                distance = m.start() - end if m.start() >= end else start - m.end()
+                if best is None or distance < best[0]:
+                    best = (distance, kind)
+        return best[1] if best else None
+
+
+def _own_tense(m: re.Match[str], ctx: _Context) -> str | None:
+    """Tense from the mention's own words ("hôm", "vừa qua", "tới"), else from its sentence."""
+    groups = m.groupdict()
+    tail = _norm(groups.get("tail"))
+    if tail in _TAIL_PAST:
+        return "past"
+    if tail in _TAIL_FUTURE:
+        return "future"
+    if _norm(groups.get("kw")) == "hôm":
+        return "past"
+    return ctx.tense(m.start(), m.end())
+
+
+def _norm(s: str | None) -> str:
+    return " ".join(s.lower().split()) if s else ""
+
+
+def _choose_year(keys: list[tuple[int, int]], anchor_key: int, tense: str | None) -> int | None:
+    """Picks the year whose occurrence fits the tense; `keys` are (year, comparable position)."""
+    if tense == "past":
+        past = [k for k in keys if k[1] <= anchor_key]
+        return max(past, key=lambda k: k[1])[0] if past else None
+    if tense == "future":
+        future = [k for k in keys if k[1] >= anchor_key]
+        return min(future, key=lambda k: k[1])[0] if future else None
+    # News reports the past more often than it announces the future: ties go to the past.
+    return min(keys, key=lambda k: (abs(k[1] - anchor_key), k[1] > anchor_key))[0] if keys else None
+
+
+def _valid_day(month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _year_for_day(month: int, day: int, m: re.Match[str], ctx: _Context, anchor: datetime) -> int | None:
+    """The year of a year-less day/month, from the tail, the tense and the anchor."""
+    tail = _norm(m.groupdict().get("tail"))
+    if tail in _TAIL_YEAR:
+        return anchor.year + _TAIL_YEAR[tail]
+    a = anchor.date()
+    # ±8 years always holds a leap year, so 29/2 finds a match.
+    keys = [
+        (y, d.toordinal())
+        for y in range(a.year - 8, a.year + 9)
+        if (d := _safe_date(y, month, day)) is not None
+    ]
+    return _choose_year(keys, a.toordinal(), _own_tense(m, ctx))
+
+
+def _roman(s: str) -> int:
+    values = [_ROMAN[c] for c in s.upper()]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def _number(s: str) -> int:
+    return int(s) if s.isdigit() else _NUMBER_WORDS[_norm(s)]
+
+
+def _adjust_hour(hour: int, pod: str | None) -> int:
+    pod = _norm(pod)
+    if pod in ("chiều", "tối") and hour < 12:
+        return hour + 12
+    if pod == "đêm":
+        return 0 if hour == 12 else hour + 12 if 6 <= hour < 12 else hour
+    if pod == "trưa" and hour < 6:
+        return hour + 12
+    return hour
+
+
+# --- resolvers --------------------------------------------------------------------------------
+
+
+def _full_date(m: re.Match[str], ctx: _Context) -> _Value | None:
+    d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
+    return _Value("DATE", d.isoformat(), "day") if d else None
+
+
+def _day_month(m: re.Match[str], ctx: _Context) -> _Value | None:
+    month, day = int(m["m"]), int(m["d"])
+    if not _valid_day(month, day):
+        return None
+    if m.groupdict().get("y"):
+        return _full_date(m, ctx)
+    if ctx.anchor is None:
+        return _Value("DATE", f"XXXX-{month:02d}-{day:02d}", "day")
+    year = _year_for_day(month, day, m, ctx, ctx.anchor)
+    d = _safe_date(year, month, day) if year is not None else None
+    return _Value("DATE", d.isoformat(), "day", uses_anchor=True) if d else None
+
+
+def _day_range(m: re.Match[str], ctx: _Context) -> _Value | None:
+    month, d1, d2 = int(m["m"]), int(m["d1"]), int(m["d"])
+    if not (d1 < d2 and _valid_day(month, d2)):
+        return None
+    uses_anchor = False
+    if m["y"]:
+        year: str | int | None = int(m["y"])
+    elif ctx.anchor is None:
+        year = "XXXX"
+    else:
+        year, uses_anchor = _year_for_day(month, d1, m, ctx, ctx.anchor), True
+    if year is None or (isinstance(year, int) and not _safe_date(year, month, d2)):
+        return None
+    a, b = f"{year}-{month:02d}-{d1:02d}", f"{year}-{month:02d}-{d2:02d}"
+    return _Value("DATE", f"{a}/{b}", "day", a, b, uses_anchor)
+
+
+def _month_year(m: re.Match[str], ctx: _Context) -> _Value:
+    return _Value("DATE", f"{int(m['y']):04d}-{int(m['m']):02d}", "month")
+
+
+def _month(m: re.Match[str], ctx: _Context) -> _Value | None:
+    word = m.groupdict().get("mw")
+    if word:
+        # Only capitalised month names: lower-case "tháng năm" is "months and years".
+        if not word[0].isupper():
+            return None
+        month = _MONTH_WORDS[_norm(word)]
+    else:
+        month = int(m["m"])
+    if ctx.anchor is None:
+        return _Value("DATE", f"XXXX-{month:02d}", "month")
+    tail = _norm(m.groupdict().get("tail"))
+    if tail in _TAIL_YEAR:
+        year: int | None = ctx.anchor.year + _TAIL_YEAR[tail]
+    else:
+        a = ctx.anchor
+        keys = [(y, y * 12 + month) for y in range(a.year - 1, a.year + 2)]
+        year = _choose_year(keys, a.year * 12 + a.month, _own_tense(m, ctx))
+    return _Value("DATE", f"{year:04d}-{month:02d}", "month", uses_anchor=True)
+
+
+def _year(m: re.Match[str], ctx: _Context) -> _Value:
+    return _Value("DATE", m["y"], "year")
+
+
+def _year_range(m: re.Match[str], ctx: _Context) -> _Value | None:
+    a, b = m["y1"], m["y2"]
+    if int(a) >= int(b):
+        return None
+    return _Value("DATE", f"{a}/{b}", "year", a, b)
+
+
+def _quarter(m: re.Match[str], ctx: _Context) -> _Value:
+    q = int(m["q"]) if m["q"].isdigit() else _roman(m["q"])
+    if m["y"]:
+        year = m["y"]
+    elif ctx.anchor is None:
+        return _Value("DATE", f"XXXX-Q{q}", "quarter")
+    else:
+        year = f"{ctx.anchor.year + _TAIL_YEAR.get(_norm(m['tail']), 0):04d}"
+        return _Value("DATE", f"{year}-Q{q}", "quarter", uses_anchor=True)
+    return _Value("DATE", f"{year}-Q{q}", "quarter")
+
+
+def _decade(m: re.Match[str], ctx: _Context) -> _Value:
+    digits = m["dec"]
+    # "thập niên 90" means the 1990s in current news.
+    full = digits if len(digits) == 4 else f"19{digits}"
+    return _Value("DATE", full[:3], "decade")
+
+
+def _century(m: re.Match[str], ctx: _Context) -> _Value | None:
+    c = m["c"]
+    n = int(c) if c.isdigit() else _roman(c)
+    return _Value("DATE", f"{n - 1:02d}", "century") if 1 <= n <= 21 else None
+
+
+def _clock(m: re.Match[str], ctx: _Context) -> _Value | None:
+    hour = _adjust_hour(int(m["h"]), m.groupdict().get("tpod"))
+    minute = m.groupdict().get("mi")
+    if minute is not None and int(minute) > 59:
+        return None
+    clock = f"{hour:02d}:{int(minute or 0):02d}"
+    grain = "minute" if minute is not None else "hour"
+    if ctx.anchor is None:
+        return _Value("TIME", f"XXXX-XX-XXT{clock}", grain)
+    return _Value("TIME", f"{ctx.anchor.date().isoformat()}T{clock}", grain, uses_anchor=True)
+
+
+def _clock_words(m: re.Match[str], ctx: _Context) -> _Value | None:
+    # "8 giờ" alone is as often a duration; it is a clock time with minutes, a part of day or "lúc".
+    before = ctx.text[max(0, m.start() - 8) : m.start()]
+    if m["mi"] is None and m["tpod"] is None and not _LUC_BEFORE_RE.search(before):
+        return None
+    return _clock(m, ctx)
+
+
+_DAY_OFFSET = {"hôm kia": -2, "hôm qua": -1, "qua": -1, "hôm nay": 0, "nay": 0, "mai": 1, "kia": 2}
+
+
+def _relative_day(m: re.Match[str], ctx: _Context) -> _Value:
+    if ctx.anchor is None:
+        return _Value("DATE", "XXXX-XX-XX", "day")
+    # "ngày hôm qua" = "hôm qua", "ngày mai" = "mai", "ngày kia" = "kia" (the day after tomorrow)
+    rel = _norm(m["rel"]).removeprefix("ngày ")
+    d = ctx.anchor.date() + timedelta(days=_DAY_OFFSET[rel])
+    return _Value("DATE", d.isoformat(), "day", uses_anchor=True)
+
+
+_REL_OFFSET = {"trước": -1, "qua": -1, "ngoái": -1, "này": 0, "nay": 0, "tới": 1, "sau": 1}
+
+
+def _relative_week(m: re.Match[str], ctx: _Context) -> _Value:
+    if ctx.anchor is None:
+        return _Value("DATE", "XXXX-WXX", "week")
+    d = ctx.anchor.date() + timedelta(weeks=_REL_OFFSET[_norm(m["rel"])])
+    year, week, _ = d.isocalendar()
+    return _Value("DATE", f"{year:04d}-W{week:02d}", "week", uses_anchor=True)
+
+
+def _relative_month(m: re.Match[str], ctx: _Context) -> _Value:
+    if ctx.anchor is None:
+        return _Value("DATE", "XXXX-XX", "month")
+    n = ctx.anchor.year * 12 + ctx.anchor.month - 1 + _REL_OFFSET[_norm(m["rel"])]
+    return _Value("DATE", f"{n // 12:04d}-{n % 12 + 1:02d}", "month", uses_anchor=True)
+
+
+def _relative_year(m: re.Match[str], ctx: _Context) -> _Value:
+    if ctx.anchor is None:
+        return _Value("DATE", "XXXX", "year")
+    year = ctx.anchor.year + _REL_OFFSET[_norm(m["rel"])]
+    return _Value("DATE", f"{year:04d}", "year", uses_anchor=True)
+
+
+def _duration(m: re.Match[str], ctx: _Context) -> _Value | None:
+    unit = _norm(m["unit"]).removesuffix(" đồng hồ")
+    number = _norm(m["n"])
+    before = ctx.text[max(0, m.start() - 20) : m.start()]
+    if _ANNIVERSARY_LEFT_RE.search(before):
+        return None
+    after = ctx.text[m.end() : m.end() + 2].lstrip(" ")
+    if unit == "năm" and not m["tail"] and after[:1].isupper():
+        return None
+    # "khoảng 8 giờ chiều" and "lúc 8 giờ" are clock times, left to the time rules.
+    if unit in ("giờ", "phút") and _POD_AFTER_RE.match(ctx.text, m.end()):
+        return None
+    if number == "năm" and unit == "tháng":  # "năm tháng" is "the years", not five months
+        return None
+    designator, factor, grain, is_time = _UNITS[unit]
+    n = _number(number) * factor
+    if n == 0:
+        return None
+    return _Value("DURATION", f"P{'T' if is_time else ''}{n}{designator}", grain)
+
+
+def _set(m: re.Match[str], ctx: _Context) -> _Value:
+    designator, factor, grain, is_time = _UNITS[_norm(m["unit"])]
+    return _Value("SET", f"P{'T' if is_time else ''}{factor}{designator}", grain)
+
+
+# --- the rule table ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """One pattern and the function that turns its match into a value (or rejects it)."""
+
+    name: str
+    pattern: re.Pattern[str]
+    resolve: Callable[[re.Match[str], _Context], _Value | None]
+
+
+def _rule(
+    name: str,
+    body: str,
+    resolve: Callable[[re.Match[str], _Context], _Value | None],
+    *,
+    glued: bool = False,
+) -> _Rule:
+    pattern = re.compile((_LB_GLUED if glued else _LB) + body + _RB, re.IGNORECASE)
+    return _Rule(name, pattern, resolve)
+
+
+_TIME_POD = rf"(?:\s+(?P<tpod>{_POD}))?"
+_DURATION_UNIT = (
+    r"phút|tiếng(?:\s+đồng\s+hồ)?|giờ(?:\s+đồng\s+hồ)?|ngày|tuần|tháng|quý|năm|thập\s+kỷ|thập\s+niên|thế\s+kỷ"
+)
+
+# Order breaks ties between equally long matches: earlier wins. Times come first so that
+# "8h30 chiều" keeps its part of day.
+_RULES: tuple[_Rule, ...] = (
+    _rule("time_colon", rf"(?P<h>2[0-3]|[01]?\d):(?P<mi>[0-5]\d)(?::[0-5]\d)?{_TIME_POD}", _clock),
+    _rule("time_h", rf"(?P<h>2[0-3]|[01]?\d)h(?:(?P<mi>[0-5]\d)(?:ph|p|')?)?{_TIME_POD}", _clock),
+    _rule(
+        "time_words",
+        rf"(?P<h>2[0-3]|[01]?\d)\s+giờ(?:\s+(?P<mi>[0-5]?\d)(?:\s+phút)?)?{_TIME_POD}",
+        _clock_words,
+    ),
+    _rule("date_dmy", rf"{_DAY_PREFIX}{_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep){_YEAR}", _full_date, glued=True),
+    _rule(
+        "date_day_range",
+        rf"{_DAY_PREFIX}(?P<d1>3[01]|[12]\d|0?[1-9])\s*[-–]\s*{_DAY}/{_MONTH}(?:/{_YEAR})?{_TAIL}",
+        _day_range,
+    ),
+    _rule("date_dm", rf"{_DAY_PREFIX}{_DAY}/{_MONTH}(?:\s+năm\s+{_YEAR})?{_TAIL}", _day_month),
+    _rule(
+        "date_d_thang_m",
+        rf"{_DAY_PREFIX}{_DAY}\s+tháng\s+{_MONTH}(?:\s*,?\s*năm\s+{_YEAR})?{_TAIL}",
+        _day_month,
+    ),
+    _rule("month_year", rf"tháng\s+{_MONTH}(?:\s*[/-]\s*|\s+năm\s+){_YEAR}", _month_year),
+    _rule("month_year_bare", rf"{_MONTH}/{_YEAR}", _month_year),
+    _rule(
+        "month",
+        rf"tháng\s+(?:{_MONTH}|(?P<mw>{_MONTH_WORD_ALT}))(?!\s*[/\d]){_TAIL}",
+        _month,
+    ),
+    _rule("year", rf"(?:năm|SN)\s+{_YEAR}", _year),
+    _rule("year_range", rf"(?:(?:năm|giai\s+đoạn)\s+)?{_Y1}\s*[-–]\s*{_Y2}", _year_range),
+    _rule(
+        "year_range_words",
+        rf"(?:từ\s+)?năm\s+{_Y1}\s+(?:đến|tới)\s+(?:năm\s+)?{_Y2}",
+        _year_range,
+    ),
+    _rule(
+        "quarter",
+        rf"quý\s+(?P<q>IV|I{{1,3}}|[1-4])(?:(?:\s*[/-]\s*|\s+năm\s+){_YEAR}|{_TAIL})",
+        _quarter,
+    ),
+    _rule("decade", r"(?:thập\s+(?:niên|kỷ)|những\s+năm)\s+(?P<dec>(?:1\d|20)?\d0)s?", _decade),
+    _rule("century", r"thế\s+kỷ\s+(?:thứ\s+)?(?P<c>\d{1,2}|[IVXL]+)", _century),
+    _rule(
+        "relative_day",
+        rf"(?:(?:{_POD})\s+)?(?P<rel>(?:ngày\s+)?hôm\s+(?:qua|nay|kia)|ngày\s+(?:mai|kia))",
+        _relative_day,
+    ),
+    _rule(
+        "relative_pod",
+        rf"(?:{_POD})\s+(?P<rel>nay|qua|mai)",
+        _relative_day,
+    ),
+    _rule("relative_week", r"tuần\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))", _relative_week),
+    _rule("relative_month", r"tháng\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))", _relative_month),
+    _rule("relative_year", r"năm\s+(?P<rel>nay|ngoái|trước|tới|sau)(?!\s+(?:đó|nữa))", _relative_year),
+    _rule(
+        "duration",
+        rf"(?:(?:gần|khoảng|hơn|trên|chừng|xấp\s+xỉ|ít\s+nhất)\s+)?(?P<n>\d{{1,3}}|{_NUMBER_WORD_ALT})"
+        rf"\s+(?P<unit>{_DURATION_UNIT})(?!\s*[/\d])"
+        r"(?:\s+(?P<tail>vừa\s+qua|gần\s+đây|qua|tới|trước|sau|nữa|liên\s+tiếp|liền))?",
+        _duration,
+    ),
+    _rule(
+        "set",
+        r"(?:hàng|hằng|mỗi)\s+(?P<unit>ngày|tuần|tháng|quý|năm|giờ)(?!\s+(?:trời|nay|qua|\d))",
+        _set,
+    ),
+)
+
+
+# --- matching ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int
+    end: int
+    priority: int
+    value: _Value
+
+
+def _bad_context(text: str, start: int, end: int) -> bool:
+    """True when a bare number sits where it is an address, a document number or a quantity."""
+    if not text[start].isdigit():
+        return False
+    if _LEFT_STOP_RE.search(text[max(0, start - 25) : start]):
+        return True
+    if text[end - 1].isdigit() and _RIGHT_UNIT_RE.match(text, end):
+        return True
+    return _BARE_DAY_MONTH_RE.fullmatch(text, start, end) is not None and bool(
+        _FRACTION_LEFT_RE.search(text[max(0, start - 25) : start]) or _FRACTION_RIGHT_RE.match(text, end)
+    )
+
+
+def _candidates(ctx: _Context) -> list[_Candidate]:
+    found = []
+    for priority, rule in enumerate(_RULES):
+        for m in rule.pattern.finditer(ctx.text):
+            start, end = m.span()
+            if start == end or _bad_context(ctx.text, start, end):
+                continue
+            try:
+                value = rule.resolve(m, ctx)
+            except (ValueError, OverflowError):
+                # An anchor near date.min/date.max cannot be shifted; the mention is dropped.
+                value = None
+            if value is not None:
+                found.append(_Candidate(start, end, priority, value))
+    return found
+
+
+def _select(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Longest match wins; equal lengths go to the earlier start, then the earlier rule."""
+    chosen: list[_Candidate] = []
+    for c in sorted(candidates, key=lambda c: (c.start - c.end, c.start, c.priority)):
+        if all(c.end <= o.start or c.start >= o.end for o in chosen):
+            chosen.append(c)
+    return sorted(chosen, key=lambda c: c.start)
+
+
+def _merge_datetime(a: _Candidate, b: _Candidate, text: str) -> _Candidate | None:
+    """Joins a day and a clock time next to each other ("30/11/2024 12:24", "8h30 ngày 18/7")."""
+    if not _DATETIME_GAP_RE.fullmatch(text, a.end, b.start):
+        return None
+    day, clock = (a, b) if a.value.type == "DATE" else (b, a)
+    if not (day.value.type == "DATE" and day.value.grain == "day" and clock.value.type == "TIME"):
+        return None
+    if day.value.range_start is not None:
+        return None
+    value = _Value(
+        "TIME",
+        f"{day.value.value}T{clock.value.value.split('T')[1]}",
+        clock.value.grain,
+        uses_anchor=day.value.uses_anchor,
+    )
+    return _Candidate(a.start, b.end, a.priority, value)
+
+
+def _merge_range(a: _Candidate, b: _Candidate, text: str) -> _Candidate | None:
+    """Joins "từ A đến B" and "A - B" into one interval."""
+    va, vb = a.value, b.value
+    if va.type != vb.type or va.type not in ("DATE", "TIME") or va.range_start or vb.range_start:
+        return None
+    start = a.start
+    if _RANGE_DASH_RE.fullmatch(text, a.end, b.start):
+        if va.grain != vb.grain:
+            return None
+        before = _RANGE_FROM_RE.search(text, max(0, a.start - 10), a.start)
+    elif _RANGE_WORD_RE.fullmatch(text, a.end, b.start):
+        before = _RANGE_FROM_RE.search(text, max(0, a.start - 10), a.start)
+        if before is None:
+            return None
+    else:
+        return None
+    if before is not None:
+        start = before.start()
+    value = _Value(
+        va.type,
+        f"{va.value}/{vb.value}",
+        va.grain,
+        va.value,
+        vb.value,
+        va.uses_anchor or vb.uses_anchor,
+    )
+    return _Candidate(start, b.end, a.priority, value)
+
+
+def _merge(chosen: list[_Candidate], text: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for c in chosen:
+        if out:
+            joined = _merge_datetime(out[-1], c, text) or _merge_range(out[-1], c, text)
+            if joined is not None:
+                out[-1] = joined
+                continue
+        out.append(c)
+    return out
+
+
+def find_dates(text: str, *, anchor: datetime | date | None = None) -> list[DateMention]:
+    """Finds date, time, duration and set expressions in Vietnamese text.
+
+    Year-less dates ("ngày 18/7", "tháng 6") take the year that fits the tense of their
+    sentence: past markers ("vừa qua", "đã", "hôm") pick the latest occurrence on or before
+    the anchor, future markers ("sẽ", "tới", "dự kiến") the earliest on or after it, and
+    with no marker the nearest occurrence wins, ties going to the past.
+
+    Args:
+        text: Running text, e.g. a whole article; it is searched as given.
+        anchor: The publication date-time that relative and year-less expressions refer to.
+            Without one, unknown parts of a value are "X" ("XXXX-06-19", "XXXX").
+
+    Returns:
+        Mentions sorted by start, non-overlapping (the longest match wins), with offsets into
+        `text`.
+    """
+    if isinstance(anchor, datetime):
+        when: datetime | None = anchor.replace(tzinfo=None)
+    elif isinstance(anchor, date):
+        when = datetime(anchor.year, anchor.month, anchor.day)
+    else:
+        when = None
+    ctx = _Context(text, when)
+    chosen = _merge(_select(_candidates(ctx)), text)
+    return [
+        DateMention(
+            start=c.start,
+            end=c.end,
+            text=text[c.start : c.end],
+            type=c.value.type,
+            value=c.value.value,
+            grain=c.value.grain,
+            range_start=c.value.range_start,
+            range_end=c.value.range_end,
+            anchor=ctx.anchor_iso,
+        )
+        for c in chosen
+    ]
+
+
+@Language.component("vi_news_dates")
+def dates_component(doc: Doc) -> Doc:
+    """spaCy component: `doc._.dates` from the text, resolved against `doc._.anchor`."""
+    doc._.dates = find_dates(doc.text, anchor=doc._.anchor)
+    return doc
+
+
+for _name in ("dates", "anchor"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)

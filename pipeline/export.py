@@ -1,0 +1,235 @@
+"""Export stage: annotated spaCy `Doc`s → the output tables, written atomically as Parquet and CSV."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from spacy.tokens import Doc
+
+from pipeline import schema
+from pipeline.errors import InputError, OutputError
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("parquet", "csv")
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def empty_rows() -> Rows:
+    """One empty row list per table."""
+    return {name: [] for name in schema.TABLE_NAMES}
+
+
+def document_row(
+    doc_id: str,
+    source: str,
+    *,
+    article: Any | None = None,
+    doc: Doc | None = None,
+    status: str = "ok",
+    error: str | None = None,
+) -> dict[str, Any]:
+    """The `documents` row of one document (`article` is a `CleanedArticle` when cleaning worked)."""
+    words = [t for t in doc if not t.is_space] if doc is not None else []
+    return {
+        "doc_id": doc_id,
+        "source": source,
+        "title": (article.title or None) if article else None,
+        "published": article.published if article else None,
+        "outlet": article.outlet if article else None,
+        "author": article.author if article else None,
+        "url": article.url if article else None,
+        "text": article.text if article else None,
+        "encoding": article.encoding if article else None,
+        "n_sentences": sum(1 for s in doc.sents if s.text.strip()) if doc is not None else 0,
+        "n_tokens": len(words),
+        "status": status,
+        "error": error,
+    }
+
+
+def annotation_rows(doc_id: str, doc: Doc, *, entities: bool = True, dates: bool = True) -> Rows:
+    """The `sentences`, `tokens`, `entities` and `dates` rows of one annotated document.
+
+    Args:
+        doc_id: The document's id.
+        doc: The document, segmented, with `doc.ents` and `doc._.dates` when those stages ran.
+        entities: Whether the NER stage ran (else tokens carry no entity tags).
+        dates: Whether the dates stage ran.
+
+    Returns:
+        Rows per table; whitespace tokens and empty sentences are left out.
+    """
+    rows = empty_rows()
+    del rows["documents"]
+    sent_starts: list[int] = []
+    for sent in doc.sents:
+        words = [t for t in sent if not t.is_space]
+        if not words:
+            continue
+        start, end = words[0].idx, words[-1].idx + len(words[-1].text)
+        sent_id = len(sent_starts)
+        sent_starts.append(start)
+        rows["sentences"].append(
+            {"doc_id": doc_id, "sent_id": sent_id, "start": start, "end": end, "text": doc.text[start:end]}
+        )
+        for token in words:
+            rows["tokens"].append(
+                {
+                    "doc_id": doc_id,
+                    "sent_id": sent_id,
+                    "token_id": len(rows["tokens"]),
+                    "start": token.idx,
+                    "end": token.idx + len(token.text),
+                    "text": token.text,
+                    "ent_iob": (token.ent_iob_ or "O") if entities else "O",
+                    "ent_label": (token.ent_type_ or None) if entities else None,
+                }
+            )
+
+    def sent_of(offset: int) -> int:
+        return max(bisect.bisect_right(sent_starts, offset) - 1, 0)
+
+    if entities:
+        for i, ent in enumerate(doc.ents):
+            rows["entities"].append(
+                {
+                    "doc_id": doc_id,
+                    "sent_id": sent_of(ent.start_char),
+                    "entity_id": i,
+                    "start": ent.start_char,
+                    "end": ent.end_char,
+                    "text": ent.text,
+                    "label": ent.label_,
+                    "source": ent._.source or "model",
+                }
+            )
+    if dates:
+        for d in doc._.dates or []:
+            rows["dates"].append(
+                {
+                    "doc_id": doc_id,
+                    "sent_id": sent_of(d.start),
+                    "start": d.start,
+                    "end": d.end,
+                    "text": d.text,
+                    "type": d.type,
+                    "value": d.value,
+                    "grain": d.grain,
+                    "range_start": d.range_start,
+                    "range_end": d.range_end,
+                    "anchor": d.anchor,
+                }
+            )
+    return rows
+
+
+def extend(rows: Rows, more: Mapping[str, list[dict[str, Any]]]) -> None:
+    """Appends `more` to `rows`, table by table."""
+    for name, extra in more.items():
+        rows[name].extend(extra)
+
+
+def frames(rows: Rows) -> dict[str, pd.DataFrame]:
+    """The tables as DataFrames with their schema dtypes."""
+    return {name: schema.to_frame(name, rows.get(name, [])) for name in schema.TABLE_NAMES}
+
+
+def write_tables(
+    rows: Rows,
+    output: Path,
+    *,
+    formats: Iterable[str] = FORMATS,
+    tables: Iterable[str] = schema.TABLE_NAMES,
+) -> list[Path]:
+    """Writes each table atomically: to a temporary file beside it, then renamed into place.
+
+    Args:
+        rows: Rows per table.
+        output: The output folder (created if missing).
+        formats: `parquet`, `csv` or both.
+        tables: Which tables to write.
+
+    Returns:
+        The files written.
+
+    Raises:
+        OutputError: The folder cannot be created or written.
+    """
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create output folder {output}: {exc.strerror}; choose a writable path"
+        ) from exc
+    written = []
+    for name in tables:
+        table = schema.to_arrow(name, rows.get(name, []))
+        for fmt in formats:
+            target = output / f"{name}.{fmt}"
+            _atomic_write(target, lambda path, t=table, f=fmt: _write(t, path, f))
+            written.append(target)
+            log.debug("wrote %s (%d rows)", target, table.num_rows)
+    return written
+
+
+def _write(table: Any, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        pq.write_table(table, path, row_group_size=100_000)
+    elif fmt == "csv":
+        pa_csv.write_csv(table, path)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _atomic_write(target: Path, write: Any) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write in {target.parent}: {exc.strerror}; choose a writable folder"
+        ) from exc
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def load(output: str | Path) -> dict[str, pd.DataFrame]:
+    """Reads the tables of a finished run back with their schema dtypes.
+
+    Args:
+        output: The folder a run wrote (Parquet preferred, CSV otherwise).
+
+    Returns:
+        One DataFrame per table found.
+
+    Raises:
+        InputError: The folder holds none of the tables.
+    """
+    output = Path(output)
+    tables = {}
+    for name in schema.TABLE_NAMES:
+        parquet, csv = output / f"{name}.parquet", output / f"{name}.csv"
+        if parquet.exists():
+            tables[name] = schema.to_frame(name, pq.read_table(parquet))
+        elif csv.exists():
+            options = pa_csv.ConvertOptions(column_types=schema.arrow_schema(name))
+            tables[name] = schema.to_frame(name, pa_csv.read_csv(csv, convert_options=options))
+    if not tables:
+        raise InputError(f"no tables in {output}; run `python -m pipeline run INPUT {output}` first")
+    return tables

@@ -1,0 +1,145 @@
+"""Input discovery: a file or folder → one `InputDocument` per page or table row, never dropping one."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from pipeline.errors import InputError
+
+log = logging.getLogger(__name__)
+
+PAGE_SUFFIXES = frozenset({".txt", ""})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+TABLE_SUFFIXES = frozenset({".jsonl", ".csv", ".parquet"})
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Which table columns hold each field (`--id-column` and friends override them)."""
+
+    id: str = "id"
+    title: str = "title"
+    text: str = "text"
+    published: str = "published"
+    url: str = "url"
+
+
+@dataclass(frozen=True, slots=True)
+class InputDocument:
+    """One document to process, or the reason it could not even be read."""
+
+    doc_id: str
+    source: str
+    kind: str  # "page", "html", "record" or "unreadable"
+    data: bytes = b""
+    fields: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+def discover(path: Path) -> list[Path]:
+    """All input files under `path` (itself when a file), sorted, hidden files skipped.
+
+    Raises:
+        InputError: `path` does not exist.
+    """
+    if not path.exists():
+        raise InputError(f"input {path} does not exist; give a folder or a file of pages or tables")
+    if path.is_file():
+        return [path]
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+
+
+def read_inputs(path: Path, *, columns: Columns = Columns()) -> Iterator[InputDocument]:
+    """Yields every document under `path`: pages as bytes, table rows as fields.
+
+    A file that cannot be read becomes an `unreadable` document carrying its error, so the
+    batch records it and goes on.
+
+    Raises:
+        InputError: `path` is missing, or a table lacks a column the options name.
+    """
+    root = path if path.is_dir() else path.parent
+    for file in discover(path):
+        rel = file.relative_to(root).as_posix()
+        suffix = file.suffix.lower()
+        try:
+            if suffix in TABLE_SUFFIXES:
+                yield from _read_table(file, rel, columns)
+            else:
+                kind = "html" if suffix in HTML_SUFFIXES else "page"
+                yield InputDocument(rel, rel, kind, data=file.read_bytes())
+        except InputError:
+            raise
+        except (OSError, ValueError) as exc:
+            log.warning("%s: cannot read: %s", rel, exc)
+            yield InputDocument(rel, rel, "unreadable", error=f"cannot read {rel}: {exc}")
+
+
+def _read_table(file: Path, rel: str, columns: Columns) -> Iterator[InputDocument]:
+    suffix = file.suffix.lower()
+    if suffix == ".parquet":
+        frame = pq.read_table(file).to_pandas()
+    elif suffix == ".csv":
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    else:
+        frame = _read_jsonl(file, rel)
+    if columns.text not in frame.columns and "__error__" not in frame.columns:
+        raise InputError(
+            f"{rel}: no column {columns.text!r} (columns: {', '.join(map(str, frame.columns))}); "
+            "name the text column with --text-column"
+        )
+    for option in ("id", "title", "published", "url"):
+        name = getattr(columns, option)
+        if name != getattr(Columns(), option) and name not in frame.columns:
+            raise InputError(
+                f"{rel}: no column {name!r} for --{option}-column; columns: {', '.join(frame.columns)}"
+            )
+    for number, row in enumerate(frame.to_dict("records")):
+        row_id = row.get(columns.id)
+        doc_id = str(row_id) if _present(row_id) else f"{rel}#{number}"
+        if _present(row.get("__error__")):
+            yield InputDocument(doc_id, f"{rel}#{number}", "unreadable", error=row["__error__"])
+            continue
+        fields = {
+            key: row.get(getattr(columns, key))
+            for key in ("title", "text", "published", "url")
+            if _present(row.get(getattr(columns, key)))
+        }
+        yield InputDocument(doc_id, f"{rel}#{number}", "record", fields=fields)
+
+
+def _read_jsonl(file: Path, rel: str) -> pd.DataFrame:
+    records = []
+    with file.open(encoding="utf-8-sig") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                record = {"__error__": f"{rel}:{number}: not JSON ({exc.msg})"}
+            records.append(
+                record if isinstance(record, dict) else {"__error__": f"{rel}:{number}: not an object"}
+            )
+    frame = pd.DataFrame.from_records(records)
+    return frame if len(frame.columns) else pd.DataFrame({"text": []})
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and pd.isna(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())

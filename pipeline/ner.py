@@ -1,0 +1,372 @@
+"""NER stage: a segmented spaCy `Doc` → `doc.ents` labelled PER, LOC and ORG.
+
+Two components, each a spaCy factory:
+
+* `vi_news_crf_ner`: underthesea's CRF taggers (POS, chunk, NER) run on the pipeline's own
+  words; it proposes candidate mentions. It is the offline baseline; a trained model proposes
+  candidates the same way and drops in by configuration.
+* `vi_news_entity_rules`: fixes what the statistical taggers get plainly wrong (dates and
+  titles tagged as places, a title glued to a name, lowercase phrases), adds closed-list places
+  and organisations, names after titles ("Tổng thống Nga Vladimir Putin"), and the same name
+  again elsewhere in the document. It then sets `doc.ents`, splitting a word when a mention
+  boundary falls inside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import get_words_and_spaces
+from underthesea.pipeline.text_normalize import token_normalize
+from underthesea.pipeline.word_tokenize import regex_tokenize
+
+from pipeline import resources
+from pipeline.segment import syllables
+
+LABELS = ("PER", "LOC", "ORG")
+
+for _name, _default in (("candidates", None), ("dates", None), ("anchor", None)):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+if not Span.has_extension("source"):
+    Span.set_extension("source", default=None)
+
+_UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_LOWER = _UPPER.lower()
+_CAP_SYLLABLE = rf"[{_UPPER}][\w'’-]*"
+_LOW_SYLLABLE = rf"[{_LOWER}][\w'’-]*"
+# "Bộ Quốc phòng", "Bộ Tài nguyên và Môi trường", "Sở Y tế": a head, a capitalised word,
+# its lowercase continuation; the country after it is matched in code.
+_ORG_HEADS = (
+    "Bộ",
+    "Sở",
+    "Cục",
+    "Tổng cục",
+    "Ủy ban",
+    "Uỷ ban",
+    "Ban",
+    "Viện",
+    "Học viện",
+    "Đại học",
+    "Trường",
+    "Tập đoàn",
+    "Tổng công ty",
+    "Công ty",
+    "Ngân hàng",
+    "Hãng",
+    "Hội",
+    "Liên đoàn",
+    "Tòa án",
+    "Toà án",
+    "Viện kiểm sát",
+    "Công an",
+    "Quân đội",
+    "Đảng",
+    "Câu lạc bộ",
+    "CLB",
+)
+_ORG_RE = re.compile(
+    r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _ORG_HEADS), key=len, reverse=True)) + r")"
+    rf"(?: {_CAP_SYLLABLE}(?: {_LOW_SYLLABLE})*)(?: và {_CAP_SYLLABLE}(?: {_LOW_SYLLABLE})*)?"
+    r"(?!\w)"
+)
+# A lowercase geographic head names the kind of place; the capitalised name after it is the
+# place itself ("sông Tumannaya", "tỉnh Quảng Nam"), the head stays outside the mention.
+_PLACE_HEAD_RE = re.compile(
+    r"(?<!\w)(?:sông|suối|núi|hồ|biển|đảo|quần đảo|vịnh|bán đảo|tỉnh|thành phố|TP\.?|huyện|quận|thị xã|"
+    r"thị trấn|xã|phường|thôn|làng|bản|ấp|đèo|eo biển|thủ đô|bang|vùng|khu vực|sân bay|cảng)"
+    rf" ({_CAP_SYLLABLE}(?: {_CAP_SYLLABLE})*)"
+)
+# A capitalised word whose other syllables are lowercase is a common noun, not a name.
+_PORTFOLIO_RE = re.compile(rf"{_CAP_SYLLABLE}(?: {_LOW_SYLLABLE}){{1,3}}")
+_NAME_RUN_RE = re.compile(rf"{_CAP_SYLLABLE}(?: {_CAP_SYLLABLE})*")
+_MONTHS_AND_DAYS = re.compile(r"(?i)^(?:ngày|tháng|năm|tuần|quý|thứ|chủ nhật|hôm|sáng|chiều|tối|đêm|trưa)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A candidate or final entity mention: character offsets, label and who proposed it."""
+
+    start: int
+    end: int
+    label: str
+    source: str
+
+
+def _alternation(entries: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(entries, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+
+
+@functools.cache
+def _gazetteers() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], frozenset[str]]:
+    places = _alternation(resources.place_names())
+    orgs = _alternation(resources.word_list("organisations"))
+    titles = _alternation(resources.word_list("titles"))
+    model_dir = Path(regex_tokenize.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
+    dictionary = frozenset(joblib.load(model_dir / "dictionary.bin"))
+    return places, orgs, titles, dictionary
+
+
+class CrfNer:
+    """Proposes mentions with underthesea's 2017 CRF taggers (POS → chunk → NER) on our words."""
+
+    def __init__(self) -> None:
+        from underthesea.pipeline.chunking.model_crf import CRFChunkingPredictor
+        from underthesea.pipeline.ner.model_crf import CRFNERPredictor
+        from underthesea.pipeline.pos_tag.model_crf import CRFPOSTagPredictor
+
+        self._pos = CRFPOSTagPredictor.Instance()
+        self._chunk = CRFChunkingPredictor.Instance()
+        self._ner = CRFNERPredictor.Instance()
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions: list[Mention] = []
+        for sent in doc.sents:
+            tokens = [t for t in sent if not t.is_space]
+            if not tokens:
+                continue
+            # The CRFs were trained on underthesea's normalised spellings ("hòa", not "hoà").
+            words = [" ".join(token_normalize(s) for s in t.text.split(" ")) for t in tokens]
+            tagged = self._ner.predict(self._chunk.predict(self._pos.predict(words)))
+            open_: list | None = None
+            for token, (*_, tag) in zip(tokens, tagged, strict=True):
+                label = tag[2:] if tag != "O" else None
+                if open_ and (tag.startswith("I-") and label == open_[2]):
+                    open_[1] = token.idx + len(token.text)
+                    continue
+                if open_:
+                    mentions.append(Mention(open_[0], open_[1], open_[2], "crf"))
+                    open_ = None
+                if label in LABELS:
+                    open_ = [token.idx, token.idx + len(token.text), label]
+            if open_:
+                mentions.append(Mention(open_[0], open_[1], open_[2], "crf"))
+        doc._.candidates = (doc._.candidates or []) + mentions
+        return doc
+
+
+class EntityRules:
+    """Corrects candidates, adds rule-based mentions and sets `doc.ents` (see module docstring)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        places, orgs, titles, dictionary = _gazetteers()
+        dates = [(d.start, d.end) for d in (doc._.dates or [])]
+
+        rule_mentions = self._closed_lists(text, places, orgs)
+        rule_mentions += self._names_after_titles(text, titles, rule_mentions, dictionary)
+        chosen = _without_overlaps(rule_mentions)
+        for candidate in doc._.candidates or []:
+            fixed = self._fix(text, candidate, titles, places, dictionary, dates)
+            if fixed and not any(_overlaps(fixed, m) for m in chosen):
+                chosen.append(fixed)
+        chosen = _without_overlaps(chosen + self._repeats(text, chosen))
+        chosen = [m for m in chosen if not any(a < m.end and m.start < b for a, b in dates)]
+        return _with_entities(doc, chosen)
+
+    @staticmethod
+    def _closed_lists(text: str, places: re.Pattern[str], orgs: re.Pattern[str]) -> list[Mention]:
+        found = [Mention(*m.span(), "LOC", "rules") for m in places.finditer(text)]
+        found += [Mention(*m.span(), "ORG", "rules") for m in orgs.finditer(text)]
+        found += [Mention(*m.span(1), "LOC", "rules") for m in _PLACE_HEAD_RE.finditer(text)]
+        for m in _ORG_RE.finditer(text):
+            end = m.end()
+            after = places.match(text, end + 1) if text[end : end + 1] == " " else None
+            if after:  # "Bộ Quốc phòng Nga": the country belongs to the ministry's name
+                end = after.end()
+            found.append(Mention(m.start(), end, "ORG", "rules"))
+        return found
+
+    @staticmethod
+    def _names_after_titles(
+        text: str, titles: re.Pattern[str], known: list[Mention], dictionary: frozenset[str]
+    ) -> list[Mention]:
+        """A run of capitalised syllables after a title is a name, once places and portfolios
+        ("Quốc phòng", "Nga" in "Bộ trưởng Quốc phòng Nga Andrei Belousov") are stepped over."""
+        by_start = {m.start: m for m in known}
+        found = []
+        for title in titles.finditer(text):
+            pos = title.end()
+            while text[pos : pos + 1] == " ":
+                pos += 1
+                if pos in by_start:
+                    pos = by_start[pos].end
+                    continue
+                portfolio = _PORTFOLIO_RE.match(text, pos)
+                if portfolio:  # "Quốc phòng" in "Bộ trưởng Quốc phòng Nga ...": part of the title
+                    words = portfolio.group().split(" ")
+                    size = next(
+                        (n for n in range(len(words), 1, -1) if " ".join(words[:n]).lower() in dictionary), 0
+                    )
+                    if size:
+                        pos += len(" ".join(words[:size]))
+                        continue
+                run = _NAME_RUN_RE.match(text, pos)
+                if not run:
+                    break
+                name_end = run.end()
+                for known_mention in known:  # a name stops where a known place starts
+                    if pos < known_mention.start < name_end:
+                        name_end = known_mention.start - 1
+                name = text[pos:name_end]
+                if name and name.lower() not in dictionary and not _MONTHS_AND_DAYS.match(name):
+                    found.append(Mention(pos, name_end, "PER", "rules"))
+                break
+        return found
+
+    @staticmethod
+    def _fix(
+        text: str,
+        mention: Mention,
+        titles: re.Pattern[str],
+        places: re.Pattern[str],
+        dictionary: frozenset[str],
+        dates: list[tuple[int, int]],
+    ) -> Mention | None:
+        spans = syllables(text, start=mention.start, end=mention.end)
+        # Trim what is never part of a name: titles, lowercase words, punctuation at the edges.
+        while spans:
+            a = spans[0][0]
+            title = titles.match(text, a)
+            if title and title.end() <= mention.end:
+                spans = [s for s in spans if s[0] >= title.end()]
+            elif not text[a].isupper():
+                spans = spans[1:]
+            else:
+                break
+        while spans and not text[spans[-1][0]].isupper() and not text[spans[-1][0]].isdigit():
+            spans = spans[:-1]
+        if not spans:
+            return None
+        start, end = spans[0][0], spans[-1][1]
+        surface = text[start:end]
+        if _MONTHS_AND_DAYS.match(surface) or (surface.lower() in dictionary and " " not in surface):
+            return None
+        if any(a < end and start < b for a, b in dates):
+            return None
+        label = mention.label
+        if label == "LOC" and places.fullmatch(surface) is None and start > 0:
+            # The CRF calls a person after a title a place ("Thứ trưởng ... Alexei Krivoruchko").
+            before = text[max(0, start - 30) : start].rstrip()
+            if any(before.endswith(t) for t in ("ông", "bà", "Ông", "Bà")):
+                label = "PER"
+        return Mention(start, end, label, mention.source)
+
+    @staticmethod
+    def _repeats(text: str, mentions: list[Mention]) -> list[Mention]:
+        """The same surface again in the document gets the same label ("Kim Jong Un" twice)."""
+        surfaces = {text[m.start : m.end]: m.label for m in mentions if m.label in ("PER", "ORG")}
+        if not surfaces:
+            return []
+        found = []
+        for m in _alternation(surfaces).finditer(text):
+            found.append(Mention(*m.span(), surfaces[m.group()], "rules"))
+        return found
+
+
+def _overlaps(a: Mention, b: Mention) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _without_overlaps(mentions: list[Mention]) -> list[Mention]:
+    """Keeps the longest mention where several overlap, then the earliest."""
+    kept: list[Mention] = []
+    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start)):
+        if not any(_overlaps(m, k) for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
+    """Sets `doc.ents`; rebuilds the doc with split words when a mention cuts through one."""
+    boundaries = {m.start for m in mentions} | {m.end for m in mentions}
+    if any(t.idx < b < t.idx + len(t.text) for t in doc for b in boundaries):
+        doc = _split_tokens(doc, boundaries)
+    spans: list[tuple[Span, str]] = []
+    for m in mentions:
+        span = doc.char_span(m.start, m.end, label=m.label)
+        if span is None:  # the boundary falls inside a syllable: keep the whole syllables
+            span = doc.char_span(m.start, m.end, label=m.label, alignment_mode="expand")
+        if span is not None and not any(s.start < span.end and span.start < s.end for s, _ in spans):
+            spans.append((span, m.source))
+    doc.ents = sorted((s for s, _ in spans), key=lambda s: s.start)
+    for span, source in spans:
+        span._.source = source
+    return doc
+
+
+def _split_tokens(doc: Doc, boundaries: set[int]) -> Doc:
+    """A copy of `doc` whose tokens are also cut at `boundaries` (between syllables)."""
+    words: list[str] = []
+    for token in doc:
+        inner = sorted(b - token.idx for b in boundaries if token.idx < b < token.idx + len(token))
+        cuts = [0, *inner, len(token.text)]
+        words += [p for a, b in itertools.pairwise(cuts) if (p := token.text[a:b].strip(" "))]
+    doc_words, spaces = get_words_and_spaces(words, doc.text)
+    new = Doc(doc.vocab, words=doc_words, spaces=spaces)
+    sentence_starts = {s.start_char for s in doc.sents}
+    for token in new:
+        token.is_sent_start = token.i == 0 or token.idx in sentence_starts
+    new.user_data = dict(doc.user_data)
+    return new
+
+
+@Language.factory("vi_news_crf_ner")
+def make_crf_ner(nlp: Language, name: str) -> CrfNer:
+    """spaCy factory for the underthesea CRF candidate tagger."""
+    return CrfNer()
+
+
+@Language.factory("vi_news_entity_rules")
+def make_entity_rules(nlp: Language, name: str) -> EntityRules:
+    """spaCy factory for the rule corrections that set `doc.ents`."""
+    return EntityRules()
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A named entity found in a text."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    source: str
+
+
+@functools.cache
+def _default_nlp() -> Language:
+    import spacy
+
+    import pipeline.dates  # noqa: F401  (dates keep "Ngày 18/7" from being tagged as a place)
+
+    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "vi_news.word_tokenizer.v1"}}})
+    for component in ("vi_news_dates", "vi_news_crf_ner", "vi_news_entity_rules"):
+        nlp.add_pipe(component)
+    return nlp
+
+
+def entities(text: str) -> list[Entity]:
+    """Finds the people, places and organisations in a text.
+
+    Args:
+        text: Cleaned text (NFC), one or more sentences.
+
+    Returns:
+        The mentions in text order; `text[e.start:e.end] == e.text`.
+
+    Example:
+        >>> [(e.text, e.label) for e in entities("Tổng thống Nga Vladimir Putin thăm Bình Nhưỡng.")]
+        [('Nga', 'LOC'), ('Vladimir Putin', 'PER'), ('Bình Nhưỡng', 'LOC')]
+    """
+    doc = _default_nlp()(text)
+    return [Entity(e.start_char, e.end_char, e.text, e.label_, e._.source or "model") for e in doc.ents]

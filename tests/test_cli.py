@@ -1,0 +1,106 @@
+"""The command line on temporary folders: the contract other tools rely on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from tests.conftest import SAMPLE_000, SAMPLE_003
+
+runner = CliRunner()
+
+
+def test_run_module_writes_both_formats(tmp_path: Path) -> None:
+    source = tmp_path / "raw"
+    source.mkdir()
+    (source / SAMPLE_003.name).write_bytes(SAMPLE_003.read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", str(source), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 documents: 1 ok, 0 empty, 0 failed;")
+    for table in ("documents", "sentences", "tokens", "entities", "dates"):
+        assert (tmp_path / "out" / f"{table}.parquet").is_file()
+        assert (tmp_path / "out" / f"{table}.csv").is_file()
+    csv = pd.read_csv(tmp_path / "out" / "documents.csv")
+    assert csv["title"].tolist() == ["Nga nhấn mạnh tầm quan trọng của hiệp ước quốc phòng với Triều Tiên"]
+
+
+def test_run_options(tmp_path: Path) -> None:
+    table = tmp_path / "articles.csv"
+    pd.DataFrame({"ma": ["x1"], "noi_dung": ["Hôm qua, Thủ tướng Phạm Minh Chính đến Hà Nội."]}).to_csv(
+        table, index=False
+    )
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(table),
+            str(tmp_path / "out"),
+            "--format",
+            "parquet",
+            "--text-column",
+            "noi_dung",
+            "--id-column",
+            "ma",
+            "--reference-date",
+            "2024-07-19",
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    dates = pd.read_parquet(tmp_path / "out" / "dates.parquet")
+    assert dates[["doc_id", "text", "value", "anchor"]].values.tolist() == [
+        ["x1", "Hôm qua", "2024-07-18", "2024-07-19T00:00"]
+    ]
+    assert not (tmp_path / "out" / "dates.csv").exists()
+
+
+def test_clear_messages_not_tracebacks(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["run", str(tmp_path / "nope"), str(tmp_path / "out")])
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.output and "Traceback" not in missing.output
+    table = tmp_path / "a.csv"
+    pd.DataFrame({"body": ["Xin chào"]}).to_csv(table, index=False)
+    unknown = runner.invoke(app, ["run", str(table), str(tmp_path / "out")])
+    assert unknown.exit_code == 2
+    assert "no column 'text'" in unknown.output and "--text-column" in unknown.output
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    unwritable = runner.invoke(app, ["run", str(SAMPLE_000), str(blocked / "out"), "--no-progress"])
+    assert unwritable.exit_code == 2
+    assert "cannot create output folder" in unwritable.output
+    bad_date = runner.invoke(
+        app, ["run", str(SAMPLE_000), str(tmp_path / "o"), "--reference-date", "hôm qua"]
+    )
+    assert bad_date.exit_code == 2 and "not a date" in bad_date.output
+
+
+def test_nothing_processed_exits_non_zero(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "x.txt").write_bytes(b"\x00\x01\x02binary")
+    result = runner.invoke(app, ["run", str(tmp_path / "in"), str(tmp_path / "out"), "--no-progress"])
+    assert result.exit_code == 1
+    assert result.output.startswith("1 documents: 0 ok, 0 empty, 1 failed;")
+
+
+def test_clean_and_annotate_commands() -> None:
+    cleaned = runner.invoke(app, ["clean", str(SAMPLE_000)])
+    assert cleaned.exit_code == 0
+    assert '"title": "Phái đoàn quân sự Nga thăm Triều Tiên"' in cleaned.output
+    annotated = runner.invoke(
+        app, ["annotate", "Tổng thống Nga Vladimir Putin thăm Bình Nhưỡng ngày 19/6/2024."]
+    )
+    assert annotated.exit_code == 0
+    assert "PER\t15\t29\tVladimir Putin" in annotated.output
+    assert "DATE\t47\t61\tngày 19/6/2024\t2024-06-19" in annotated.output

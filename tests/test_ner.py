@@ -1,0 +1,104 @@
+"""NER stage: the CRF baseline with rule corrections, on real Vietnamese sentences and the samples."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.ner import entities
+from tests.conftest import SAMPLE_000, SAMPLE_003
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Ngày 18/7, Chủ tịch Triều Tiên Kim Jong Un đã tiếp phái đoàn quân sự Nga do Thứ trưởng "
+            "Bộ Quốc phòng Alexei Krivoruchko dẫn đầu thăm Bình Nhưỡng.",
+            [
+                ("Triều Tiên", "LOC"),
+                ("Kim Jong Un", "PER"),
+                ("Nga", "LOC"),
+                ("Bộ Quốc phòng", "ORG"),
+                ("Alexei Krivoruchko", "PER"),
+                ("Bình Nhưỡng", "LOC"),
+            ],
+        ),
+        (
+            "Bộ trưởng Quốc phòng Nga Andrei Belousov tại Bình Nhưỡng. Ảnh: RIA Novosti",
+            [("Nga", "LOC"), ("Andrei Belousov", "PER"), ("Bình Nhưỡng", "LOC"), ("RIA Novosti", "ORG")],
+        ),
+        (
+            "Thủ tướng Phạm Minh Chính tiếp Đại sứ Nhật Bản tại Hà Nội.",
+            [("Phạm Minh Chính", "PER"), ("Nhật Bản", "LOC"), ("Hà Nội", "LOC")],
+        ),
+        (
+            "Ông Nguyễn Văn An, Giám đốc Sở Y tế, cho biết tỉnh Quảng Nam đã cấp 5 tỷ đồng.",
+            [("Nguyễn Văn An", "PER"), ("Sở Y tế", "ORG"), ("Quảng Nam", "LOC")],
+        ),
+        (
+            "Hai bên ký thỏa thuận xây dựng cầu đường bộ qua sông Tumannaya ở biên giới hai nước.",
+            [("Tumannaya", "LOC")],
+        ),
+        # Dates and titles are what underthesea's CRF mistakes for places.
+        ("Hồi tháng 7, Chủ tịch đã phát biểu tại hội nghị.", []),
+        ("Hoà Bình là một tỉnh miền núi.", [("Hoà Bình", "LOC")]),
+        (
+            "Theo Hãng thông tấn trung ương Triều Tiên (KCNA), Tổng thống Putin đã đến Moskva.",
+            [("Triều Tiên", "LOC"), ("KCNA", "ORG"), ("Putin", "PER"), ("Moskva", "LOC")],
+        ),
+        (
+            "Tổng Bí thư Tô Lâm gặp Chủ tịch Quốc hội Trần Thanh Mẫn tại TP.HCM.",
+            [("Tô Lâm", "PER"), ("Quốc hội", "ORG"), ("Trần Thanh Mẫn", "PER"), ("TP.HCM", "LOC")],
+        ),
+    ],
+)
+def test_sentences(text: str, expected: list[tuple[str, str]]) -> None:
+    found = entities(text)
+    assert [(e.text, e.label) for e in found] == expected
+    assert all(text[e.start : e.end] == e.text for e in found)
+
+
+def test_title_and_place_are_not_one_location() -> None:
+    found = {e.text for e in entities("Chủ tịch Triều Tiên Kim Jong Un (phải) tiếp khách.")}
+    assert "Chủ tịch Triều Tiên Kim Jong Un" not in found
+    assert {"Triều Tiên", "Kim Jong Un"} <= found
+
+
+def _mentions(tables: dict, doc_id: str) -> set[tuple[str, str]]:
+    entities = tables["entities"]
+    rows = entities[entities["doc_id"] == doc_id]
+    return set(zip(rows["text"], rows["label"], strict=True))
+
+
+def test_sample_pages_entities(sample_tables: dict) -> None:
+    first = _mentions(sample_tables, SAMPLE_000.name)
+    assert {
+        ("Kim Jong Un", "PER"),
+        ("Alexei Krivoruchko", "PER"),
+        ("Vladimir Putin", "PER"),
+        ("Bình Nhưỡng", "LOC"),
+        ("Triều Tiên", "LOC"),
+        ("Nga", "LOC"),
+        ("Moscow", "LOC"),
+        ("KCNA", "ORG"),
+        ("Bộ Quốc phòng", "ORG"),
+    } <= first
+    second = _mentions(sample_tables, SAMPLE_003.name)
+    assert {
+        ("Andrei Belousov", "PER"),
+        ("Belousov", "PER"),
+        ("Vladimir Putin", "PER"),
+        ("Kim Jong-un", "PER"),
+        ("Bình Nhưỡng", "LOC"),
+        ("Moskva", "LOC"),
+        ("Quảng trường Đỏ", "LOC"),
+        ("Triều Tiên", "LOC"),
+        ("Nga", "LOC"),
+        ("Nhật Bản", "LOC"),
+        ("Bộ Quốc phòng Nga", "ORG"),
+        ("RIA Novosti", "ORG"),
+    } <= second
+    # Never a title, a date or the author's byline as an entity.
+    for text, _ in first | second:
+        assert not text.startswith(("Chủ tịch", "Thứ trưởng", "Bộ trưởng", "Tổng thống", "Ngày", "tháng"))
+    assert ("Mỹ", "LOC") not in second

@@ -1,0 +1,147 @@
+"""The whole pipeline: the samples end to end, the library API, invariants and bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import annotate, schema
+from pipeline.export import load
+from pipeline.process import resolve_stages, run
+from tests.conftest import SAMPLE_000, SAMPLE_003
+
+
+def test_sample_documents(sample_tables: dict) -> None:
+    docs = sample_tables["documents"].set_index("doc_id")
+    first, second = docs.loc[SAMPLE_000.name], docs.loc[SAMPLE_003.name]
+    assert first["title"] == "Phái đoàn quân sự Nga thăm Triều Tiên"
+    assert first["published"] == pd.Timestamp("2024-07-19")
+    assert first["outlet"] == "Báo Quốc Tế"
+    assert first["url"] == "https://baoquocte.vn/phai-doan-quan-su-nga-tham-trieu-tien-279309.html"
+    assert second["title"] == "Nga nhấn mạnh tầm quan trọng của hiệp ước quốc phòng với Triều Tiên"
+    assert second["published"] == pd.Timestamp("2024-11-30 12:24")
+    assert second["author"] == "Mỹ Nga"
+    assert set(docs["status"]) == {"ok"}
+    assert first["text"].startswith("Phái đoàn quân sự Nga thăm Triều Tiên\n\nNgày 18/7, Chủ tịch")
+    for furniture in ("Bình luận", "No data", "Cùng chủ đề", "belousov.png", "Vietnam.vn"):
+        assert furniture not in first["text"] and furniture not in second["text"]
+
+
+def test_sample_dates(sample_tables: dict) -> None:
+    dates = sample_tables["dates"]
+    found = {(r.doc_id, r.text, r.value) for r in dates.itertuples()}
+    assert {
+        (SAMPLE_000.name, "Ngày 18/7", "2024-07-18"),
+        (SAMPLE_000.name, "tháng 6 vừa qua", "2024-06"),
+        (SAMPLE_000.name, "hôm 8/7", "2024-07-08"),
+        (SAMPLE_000.name, "Ngày 19/6 vừa qua", "2024-06-19"),
+        (SAMPLE_003.name, "ngày 30/11", "2024-11-30"),
+        (SAMPLE_003.name, "năm 1945", "1945"),
+        (SAMPLE_003.name, "1950-1953", "1950/1953"),
+        (SAMPLE_003.name, "Năm tới", "2025"),
+        (SAMPLE_003.name, "ngày 9/5/2025", "2025-05-09"),
+        (SAMPLE_003.name, "ngày 19/6/2024", "2024-06-19"),
+    } <= found
+    assert not any("80 năm" in text for _, text, _ in found)
+
+
+@pytest.mark.parametrize("table", ["sentences", "tokens", "entities", "dates"])
+def test_offsets_slice_document_text(sample_tables: dict, table: str) -> None:
+    texts = sample_tables["documents"].set_index("doc_id")["text"]
+    rows = sample_tables[table]
+    assert len(rows) > 0
+    for row in rows.itertuples():
+        assert texts[row.doc_id][row.start : row.end] == row.text
+
+
+def test_tables_have_schema_dtypes(sample_tables: dict) -> None:
+    for name, frame in sample_tables.items():
+        assert list(frame.columns) == [c.name for c in schema.TABLES[name]]
+        assert {c: str(t) for c, t in frame.dtypes.items()} == {
+            c: str(t) for c, t in schema.pandas_dtypes(name).items()
+        }
+
+
+def test_tokens_carry_entity_tags(sample_tables: dict) -> None:
+    tokens = sample_tables["tokens"]
+    kim = tokens[(tokens["doc_id"] == SAMPLE_000.name) & tokens["text"].isin(["Kim Jong", "Un"])].head(2)
+    assert kim["ent_iob"].tolist() == ["B", "I"]
+    assert kim["ent_label"].tolist() == ["PER", "PER"]
+
+
+def test_annotate_texts_and_frames() -> None:
+    tables = annotate(
+        ["Ngày 19/6, Tổng thống Nga Vladimir Putin thăm Bình Nhưỡng."], reference_date=datetime(2024, 7, 1)
+    )
+    assert tables["entities"]["text"].tolist() == ["Nga", "Vladimir Putin", "Bình Nhưỡng"]
+    assert tables["dates"][["text", "value"]].values.tolist() == [["Ngày 19/6", "2024-06-19"]]
+    frame = pd.DataFrame(
+        {
+            "id": ["a1"],
+            "title": ["Thủ tướng thăm Nhật Bản"],
+            "text": ["Thủ tướng Phạm Minh Chính đến Tokyo hôm qua."],
+            "published": ["2024-05-20"],
+        }
+    )
+    tables = annotate(frame)
+    docs = tables["documents"]
+    assert docs["doc_id"].tolist() == ["a1"]
+    assert docs["text"].iloc[0] == "Thủ tướng thăm Nhật Bản\n\nThủ tướng Phạm Minh Chính đến Tokyo hôm qua."
+    assert tables["dates"]["value"].tolist() == ["2024-05-19"]
+    assert ("Phạm Minh Chính", "PER") in set(
+        zip(tables["entities"]["text"], tables["entities"]["label"], strict=True)
+    )
+
+
+def test_stages_subset(tmp_path: Path) -> None:
+    assert resolve_stages(["ner"]) == ("clean", "segment", "ner")
+    with pytest.raises(ValueError, match="unknown stage"):
+        resolve_stages(["parse"])
+    summary = run(SAMPLE_000, tmp_path, stages=["clean"], formats=["parquet"], progress=False)
+    assert summary.ok == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents.parquet"]
+
+
+BAD_INPUTS = {
+    "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10",
+    "empty.txt": b"",
+    "blank.txt": b"   \n\n\t  \n",
+    "menu.txt": "Trang chủ\n\nThời sự\n\nThế giới\n\nBình luận (0)\n\nNo data\n".encode(),
+}
+
+
+def test_bad_input_is_recorded_not_lost(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    (source / "sub").mkdir(parents=True)
+    for name, data in BAD_INPUTS.items():
+        (source / name).write_bytes(data)
+    (source / "sub" / "good.txt").write_bytes(SAMPLE_003.read_bytes())
+    rows = [
+        {"id": "r1", "title": "Tin", "text": "Tổng thống Nga Vladimir Putin thăm Bình Nhưỡng."},
+        {"id": "r2", "title": "Trống", "text": ""},
+    ]
+    (source / "rows.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n"
+    )
+    summary = run(source, tmp_path / "out", progress=False)
+    docs = load(tmp_path / "out")["documents"].set_index("doc_id")
+    assert summary.documents == len(docs) == 8
+    status = docs["status"].to_dict()
+    assert status["sub/good.txt"] == "ok" and status["r1"] == "ok"
+    assert status["binary.txt"] == "failed"
+    assert status["empty.txt"] == status["blank.txt"] == status["r2"] == "empty"
+    assert status["menu.txt"] == "failed"
+    assert status["rows.jsonl#2"] == "failed"
+    assert "binary.txt" in docs.loc["binary.txt", "error"]
+    assert docs.loc["sub/good.txt", "error"] is pd.NA
+
+
+def test_missing_input_names_the_path(tmp_path: Path) -> None:
+    from pipeline.errors import InputError
+
+    with pytest.raises(InputError, match="does not exist"):
+        run(tmp_path / "nowhere", tmp_path / "out", progress=False)

@@ -1,0 +1,112 @@
+"""Segment stage: sentences and words with offsets that slice back to the text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.vocab import Vocab
+
+from pipeline.segment import SyllableTokenizer, VietnameseTokenizer, segment, split_sentences, syllables
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # underthesea would return "Hòa Bình": the text's own spelling must survive.
+        ("Hoà Bình là một tỉnh.", ["Hoà Bình", "là", "một", "tỉnh", "."]),
+        (
+            "Ngày 18/7, Chủ tịch Triều Tiên Kim Jong Un đã tiếp phái đoàn quân sự Nga.",
+            [
+                "Ngày",
+                "18/7",
+                ",",
+                "Chủ tịch",
+                "Triều Tiên",
+                "Kim Jong",
+                "Un",
+                "đã",
+                "tiếp",
+                "phái đoàn",
+                "quân sự",
+                "Nga",
+                ".",
+            ],
+        ),
+        (
+            "Bác sĩ bây giờ có thể thản nhiên báo tin",
+            ["Bác sĩ", "bây giờ", "có thể", "thản nhiên", "báo", "tin"],
+        ),
+        (
+            "Giá tăng 12,5% trong quý I/2025.",
+            ["Giá", "tăng", "12,5", "%", "trong", "quý", "I", "/", "2025", "."],
+        ),
+    ],
+)
+def test_words(text: str, words: list[str]) -> None:
+    assert [w.text for s in segment(text) for w in s.words] == words
+
+
+def test_glued_place_and_name_are_split() -> None:
+    # underthesea's CRF makes one word of "Triều Tiên Kim Jong"; the place must stand apart.
+    words = [w.text for w in segment("Chủ tịch Triều Tiên Kim Jong Un phát biểu.")[0].words]
+    assert "Triều Tiên" in words
+    assert "Triều Tiên Kim Jong" not in words
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Ông An đến. Bà Hoa về!\nTiêu đề không dấu chấm",
+            ["Ông An đến.", "Bà Hoa về!", "Tiêu đề không dấu chấm"],
+        ),
+        ("TP. Hồ Chí Minh mưa to. Hà Nội nắng.", ["TP. Hồ Chí Minh mưa to.", "Hà Nội nắng."]),
+        ("  \n\n", []),
+    ],
+)
+def test_sentences(text: str, sentences: list[str]) -> None:
+    assert [text[a:b] for a, b in split_sentences(text)] == sentences
+
+
+def test_syllables_keep_dates_and_urls_whole() -> None:
+    text = "Ngày 19/6/2024 xem https://baoquocte.vn/a-b.html nhé"
+    assert [text[a:b] for a, b in syllables(text)] == [
+        "Ngày",
+        "19/6/2024",
+        "xem",
+        "https://baoquocte.vn/a-b.html",
+        "nhé",
+    ]
+
+
+def test_tokenizer_builds_doc_with_sentences() -> None:
+    text = "Hoà Bình là một tỉnh. Kim Jong Un đến.\n\nMới."
+    doc = VietnameseTokenizer(Vocab())(text)
+    assert doc.text == text
+    assert [s.text.strip() for s in doc.sents] == ["Hoà Bình là một tỉnh.", "Kim Jong Un đến.", "Mới."]
+    assert [t.text for t in SyllableTokenizer(Vocab())("Kim Jong-un, 18/7.")] == [
+        "Kim",
+        "Jong-un",
+        ",",
+        "18/7",
+        ".",
+    ]
+
+
+LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+VIETNAMESE = st.text(
+    alphabet=st.sampled_from(list(LETTERS + "AĐKHNTQ0123456789 .,;:!?()/-%\n\"'“”")), max_size=200
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(VIETNAMESE)
+def test_offsets_slice_back(text: str) -> None:
+    for sentence in segment(text):
+        assert text[sentence.start : sentence.end] == sentence.text
+        for word in sentence.words:
+            assert text[word.start : word.end] == word.text
+            assert sentence.start <= word.start < word.end <= sentence.end
+    doc = VietnameseTokenizer(Vocab())(text)
+    assert doc.text == text
