@@ -19,17 +19,14 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-import joblib
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import get_words_and_spaces
 from underthesea.pipeline.text_normalize import token_normalize
-from underthesea.pipeline.word_tokenize import regex_tokenize
 
 from pipeline import resources
-from pipeline.segment import syllables
+from pipeline.segment import syllables, word_dictionary
 
 LABELS = ("PER", "LOC", "ORG")
 
@@ -111,9 +108,7 @@ def _gazetteers() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], fr
     places = _alternation(resources.place_names())
     orgs = _alternation(resources.word_list("organisations"))
     titles = _alternation(resources.word_list("titles"))
-    model_dir = Path(regex_tokenize.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
-    dictionary = frozenset(joblib.load(model_dir / "dictionary.bin"))
-    return places, orgs, titles, dictionary
+    return places, orgs, titles, word_dictionary()
 
 
 class CrfNer:

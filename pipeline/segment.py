@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import joblib
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces, registry
@@ -22,6 +23,7 @@ from pipeline import resources
 # here once and run on the text as given, so every match carries offsets into it.
 _SYLLABLE_RE = re.compile(regex_tokenize.regex_patterns_combine, re.VERBOSE | re.UNICODE)
 _LINE_RE = re.compile(r"[^\n]+")
+_WS_MODEL = Path(regex_tokenize.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +96,8 @@ class WordSegmenter:
     def __init__(self) -> None:
         from underthesea.models.fast_crf_sequence_tagger import FastCRFSequenceTagger
 
-        model_dir = Path(regex_tokenize.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
         tagger = FastCRFSequenceTagger()
-        tagger.load(str(model_dir))
+        tagger.load(str(_WS_MODEL))
         self._featurizer = tagger.featurizer
         self._crf = tagger.estimator
         self._places = resources.place_names()
@@ -142,6 +143,12 @@ class WordSegmenter:
 
 
 @functools.cache
+def word_dictionary() -> frozenset[str]:
+    """The lowercase words of underthesea's segmentation dictionary ("quốc phòng", "bác sĩ")."""
+    return frozenset(joblib.load(_WS_MODEL / "dictionary.bin"))
+
+
+@functools.cache
 def word_segmenter() -> WordSegmenter:
     """The word segmenter, loaded once per process."""
     return WordSegmenter()
@@ -176,42 +183,45 @@ def to_doc(vocab: Vocab, text: str, sentences: list[Sentence]) -> Doc:
     return doc
 
 
-class VietnameseTokenizer:
-    """A spaCy tokenizer: Vietnamese words as tokens, sentence boundaries already set."""
+class _StatelessTokenizer:
+    """What spaCy asks of a tokenizer besides `__call__`; these hold no state to save."""
 
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        return to_doc(self.vocab, text, segment(text))
+        raise NotImplementedError
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:
             yield self(text)
 
-    # spaCy saves and loads the tokenizer with the pipeline; this one has no state of its own.
     def to_bytes(self, **kwargs: object) -> bytes:
         return b""
 
-    def from_bytes(self, data: bytes, **kwargs: object) -> VietnameseTokenizer:
+    def from_bytes(self, data: bytes, **kwargs: object) -> _StatelessTokenizer:
         return self
 
     def to_disk(self, path: str | Path, **kwargs: object) -> None:
         Path(path).mkdir(parents=True, exist_ok=True)
 
-    def from_disk(self, path: str | Path, **kwargs: object) -> VietnameseTokenizer:
+    def from_disk(self, path: str | Path, **kwargs: object) -> _StatelessTokenizer:
         return self
 
 
-class SyllableTokenizer:
+class VietnameseTokenizer(_StatelessTokenizer):
+    """A spaCy tokenizer: Vietnamese words as tokens, sentence boundaries already set."""
+
+    def __call__(self, text: str) -> Doc:
+        return to_doc(self.vocab, text, segment(text))
+
+
+class SyllableTokenizer(_StatelessTokenizer):
     """A spaCy tokenizer with one token per syllable or punctuation mark.
 
     The NER model reads syllables, not words: a word segment that glues two names together
     ("Triều Tiên Kim Jong") cannot then hide an entity boundary.
     """
-
-    def __init__(self, vocab: Vocab) -> None:
-        self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
         words = [text[a:b] for a, b in syllables(text)]
@@ -219,22 +229,6 @@ class SyllableTokenizer:
             return Doc(self.vocab, words=[text] if text else [], spaces=[False] if text else [])
         doc_words, spaces = get_words_and_spaces(words, text)
         return Doc(self.vocab, words=doc_words, spaces=spaces)
-
-    def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
-        for text in texts:
-            yield self(text)
-
-    def to_bytes(self, **kwargs: object) -> bytes:
-        return b""
-
-    def from_bytes(self, data: bytes, **kwargs: object) -> SyllableTokenizer:
-        return self
-
-    def to_disk(self, path: str | Path, **kwargs: object) -> None:
-        Path(path).mkdir(parents=True, exist_ok=True)
-
-    def from_disk(self, path: str | Path, **kwargs: object) -> SyllableTokenizer:
-        return self
 
 
 @registry.tokenizers("vi_news.word_tokenizer.v1")
