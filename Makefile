@@ -11,7 +11,7 @@ RAW_FILES := $(shell find $(INPUT) -type f -not -name '.*' 2>/dev/null | sed 's/
 INSTALLED := $(BIN)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format clean
+.PHONY: help install run test bench lint format clean
 
 ## help: list the targets
 help:
@@ -36,6 +36,10 @@ $(OUTPUT)/.done: $(RAW_FILES) $(SOURCES) $(INSTALLED)
 ## test: install, then run the whole test suite
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q
+
+## bench: full run vs underthesea ner() on the first N (200) articles of vietnews-5k
+bench: $(INSTALLED)
+	$(BIN)/python -m pipeline bench --n $(or $(N),200)
 
 ## lint: ruff lint and format checks
 lint: $(INSTALLED)

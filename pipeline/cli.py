@@ -146,6 +146,22 @@ def annotate(
 
 
 @app.command()
+def bench(
+    corpus: Annotated[Path, typer.Argument(help="JSONL articles.")] = config.SHARED
+    / "data"
+    / "corpus"
+    / "vietnews-5k.jsonl",
+    n: Annotated[int, typer.Option("--n", min=1, help="How many articles from the top.")] = 200,
+) -> None:
+    """Time the full run and underthesea's ner() on the same articles; print the ratio."""
+    from pipeline.bench import benchmark, report
+
+    if not corpus.is_file():
+        _fail(f"{corpus} not found; give a JSONL corpus or set VI_NER_SHARED")
+    typer.echo(report(benchmark(corpus, n=n)))
+
+
+@app.command()
 def schema() -> None:
     """Print the data dictionary of the output tables (Markdown)."""
     from pipeline.schema import data_dictionary
