@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline import annotate, schema
 from pipeline.export import load
-from pipeline.process import resolve_stages, run
+from pipeline.inputs import InputDocument
+from pipeline.process import process_documents, resolve_stages, run
 from tests.conftest import SAMPLE_000, SAMPLE_003
 
 
@@ -145,3 +148,38 @@ def test_missing_input_names_the_path(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="does not exist"):
         run(tmp_path / "nowhere", tmp_path / "out", progress=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(lambda t: t.encode("utf-8"))))
+def test_no_input_crashes_the_run(nlp, data: bytes) -> None:
+    item = InputDocument("x.txt", "x.txt", "page", data=data)
+    (rows,) = list(process_documents([item], nlp=nlp))
+    (document,) = rows["documents"]
+    assert document["status"] in {"ok", "empty", "failed"}
+    assert (document["error"] is None) == (document["status"] == "ok")
+    text = document["text"] or ""
+    for table in ("sentences", "tokens", "entities", "dates"):
+        for row in rows[table]:
+            assert text[row["start"] : row["end"]] == row["text"]
+
+
+def test_parquet_table_input(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["p1", "p2"],
+            "title": ["Tin thế giới", None],
+            "text": ["Tổng thống Nga Vladimir Putin thăm Bình Nhưỡng ngày 19/6.", "   "],
+            "published": ["2024-07-19T08:30", None],
+            "url": ["https://example.vn/a.html", None],
+        }
+    )
+    frame.to_parquet(tmp_path / "articles.parquet")
+    summary = run(tmp_path / "articles.parquet", tmp_path / "out", progress=False)
+    tables = load(tmp_path / "out")
+    docs = tables["documents"].set_index("doc_id")
+    assert (summary.ok, summary.empty) == (1, 1)
+    assert docs.loc["p1", "source"] == "articles.parquet#0"
+    assert docs.loc["p1", "published"] == pd.Timestamp("2024-07-19 08:30")
+    assert docs.loc["p1", "url"] == "https://example.vn/a.html"
+    assert tables["dates"]["value"].tolist() == ["2024-06-19"]
