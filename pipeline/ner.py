@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -166,7 +167,7 @@ class EntityRules:
                 chosen.append(fixed)
         chosen = _without_overlaps(chosen + self._repeats(text, chosen))
         chosen = [m for m in chosen if not any(a < m.end and m.start < b for a, b in dates)]
-        return _with_entities(doc, chosen)
+        return _with_entities(doc, _consistent(text, chosen))
 
     @staticmethod
     def _closed_lists(text: str, places: re.Pattern[str], orgs: re.Pattern[str]) -> list[Mention]:
@@ -266,6 +267,31 @@ class EntityRules:
         for m in _alternation(surfaces).finditer(text):
             found.append(Mention(*m.span(), surfaces[m.group()], "rules"))
         return found
+
+
+def _consistent(text: str, mentions: list[Mention]) -> list[Mention]:
+    """One label per surface in a document, and never a known non-entity ("PV", "CTV").
+
+    The rules' label wins, else the CRF's majority. A CRF mention ending in a given name that
+    is a person elsewhere ("Hồ Xuân Huy" … "Huy") is a person too.
+    """
+    stop = resources.word_list("not_entities")
+    mentions = [m for m in mentions if text[m.start : m.end] not in stop]
+    votes: dict[str, Counter[str]] = {}
+    for m in mentions:
+        weight = 100 if m.source == "rules" else 1
+        votes.setdefault(text[m.start : m.end], Counter())[m.label] += weight
+    label_of = {surface: counts.most_common(1)[0][0] for surface, counts in votes.items()}
+    people = {surface for surface, label in label_of.items() if label == "PER" and " " not in surface}
+    result = []
+    for m in mentions:
+        surface = text[m.start : m.end]
+        label = label_of[surface]
+        words = surface.split(" ")
+        if m.source != "rules" and 2 <= len(words) <= 4 and words[-1] in people:
+            label = "PER"
+        result.append(Mention(m.start, m.end, label, m.source))
+    return result
 
 
 def _overlaps(a: Mention, b: Mention) -> bool:

@@ -50,6 +50,16 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
             "Tổng Bí thư Tô Lâm gặp Chủ tịch Quốc hội Trần Thanh Mẫn tại TP.HCM.",
             [("Tô Lâm", "PER"), ("Quốc hội", "ORG"), ("Trần Thanh Mẫn", "PER"), ("TP.HCM", "LOC")],
         ),
+        # One label per name in a document; reporters ("PV") and newspapers are no people.
+        (
+            "TAND TP. Đà Nẵng tuyên phạt Hồ Xuân Huy 12 năm tù. "
+            "Theo lời khai của Huy tại phiên toà, ông Huy nói dối.",
+            [("Đà Nẵng", "LOC"), ("Hồ Xuân Huy", "PER"), ("Huy", "PER"), ("Huy", "PER")],
+        ),
+        (
+            "Trao đổi với PV báo Người Lao Động, anh Quốc Tiệp cho biết.",
+            [("Người Lao Động", "ORG"), ("Quốc Tiệp", "PER")],
+        ),
     ],
 )
 def test_sentences(text: str, expected: list[tuple[str, str]]) -> None:
