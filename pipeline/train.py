@@ -1,0 +1,353 @@
+"""NER training: VLSP corpora → spaCy DocBins → a trained syllable-level pipeline, and its scores."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+from spacy.training import Corpus, Example
+from spacy.util import filter_spans, registry
+
+import pipeline.segment  # noqa: F401  (registers vi_news.syllable_tokenizer.v1)
+from pipeline.errors import InputError
+from pipeline.segment import split_sentences
+from pipeline.vlsp import (
+    LABELS,
+    GoldDoc,
+    drop_title,
+    read_vlsp2016,
+    read_vlsp2018,
+    split_vlsp2016,
+)
+
+logger = logging.getLogger(__name__)
+
+TOKENIZER_CONFIG = {
+    "nlp": {"tokenizer": {"@tokenizers": "vi_news.syllable_tokenizer.v1"}},
+}
+
+
+def blank_nlp() -> Language:
+    """A blank Vietnamese pipeline with the product's syllable tokenizer."""
+    return spacy.blank("vi", config=TOKENIZER_CONFIG)
+
+
+def load_corpora(shared: Path) -> dict[str, list[GoldDoc]]:
+    """Reads the VLSP corpora under `shared/data` into named splits.
+
+    VLSP 2016 titles are dropped: the release leaves them unannotated.
+
+    Args:
+        shared: The shared data folder (holding `data/vlsp2016`, `data/vlsp2018`).
+
+    Returns:
+        `train2016`, `dev2016`, `train2018` and `dev2018` documents.
+    """
+    data = shared / "data"
+    if not (data / "vlsp2016").is_dir() or not (data / "vlsp2018").is_dir():
+        raise InputError(f"{data}: no vlsp2016/ and vlsp2018/ here; pass the shared folder.")
+    train2016, dev2016 = split_vlsp2016(read_vlsp2016(data / "vlsp2016" / "train"))
+    return {
+        "train2016": [drop_title(doc) for doc in train2016],
+        "dev2016": [drop_title(doc) for doc in dev2016],
+        "train2018": list(read_vlsp2018(data / "vlsp2018" / "train")),
+        "dev2018": list(read_vlsp2018(data / "vlsp2018" / "dev")),
+    }
+
+
+def chunks(doc: GoldDoc) -> Iterator[GoldDoc]:
+    """Cuts a document into sentences, never inside an entity; spans become chunk-relative."""
+    spans = split_sentences(doc.text)
+    entities = sorted(doc.entities)
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        # Merge with the following sentences while an entity crosses the cut.
+        while i + 1 < len(spans) and any(s < end < e for s, e, _ in entities):
+            i += 1
+            end = spans[i][1]
+        inside = tuple((s - start, e - start, lab) for s, e, lab in entities if start <= s and e <= end)
+        yield GoldDoc(f"{doc.doc_id}#{start}", doc.text[start:end], inside)
+        i += 1
+
+
+def to_spacy(nlp: Language, doc: GoldDoc, counts: Counter[str]) -> Doc:
+    """Tokenises a gold document and sets `doc.ents` from its character spans.
+
+    A boundary inside a syllable token is widened to the token (`alignment_mode="expand"`)
+    and counted in `counts["expanded"]`; mentions that then overlap keep the longest.
+    """
+    spacy_doc = nlp.make_doc(doc.text)
+    spans = []
+    for start, end, label in doc.entities:
+        counts["entities"] += 1
+        span = spacy_doc.char_span(start, end, label=label)
+        if span is None:
+            counts["expanded"] += 1
+            span = spacy_doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    kept = filter_spans(spans)
+    counts["overlap_dropped"] += len(spans) - len(kept)
+    spacy_doc.ents = kept
+    return spacy_doc
+
+
+def build_corpus(shared: Path, out_dir: Path) -> dict[str, int]:
+    """Writes the training and dev DocBins: one Doc per sentence, syllable tokens.
+
+    `train.spacy` holds the VLSP 2016 train split and VLSP 2018 train; `dev2016.spacy`
+    and `dev2018.spacy` the two dev sets.
+
+    Args:
+        shared: The shared data folder.
+        out_dir: Where to write the `.spacy` files (created if missing).
+
+    Returns:
+        Counts: Docs per file, gold entities, and boundaries that fell inside a token
+        (`expanded:<file>`).
+    """
+    corpora = load_corpora(shared)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nlp = blank_nlp()
+    stats: dict[str, int] = {}
+    files = {
+        "train": corpora["train2016"] + corpora["train2018"],
+        "dev2016": corpora["dev2016"],
+        "dev2018": corpora["dev2018"],
+    }
+    for name, docs in files.items():
+        counts: Counter[str] = Counter()
+        bin_ = DocBin(store_user_data=False)
+        for doc in docs:
+            for chunk in chunks(doc):
+                if chunk.text.strip():
+                    bin_.add(to_spacy(nlp, chunk, counts))
+        bin_.to_disk(out_dir / f"{name}.spacy")
+        stats[name] = len(bin_)
+        for key, value in counts.items():
+            stats[f"{key}:{name}"] = value
+        logger.info("%s: %d docs, %s", name, len(bin_), dict(counts))
+    return stats
+
+
+def train_vectors(
+    corpus: Path,
+    out_dir: Path,
+    *,
+    articles: int = 20_000,
+    dim: int = 100,
+    epochs: int = 5,
+    min_count: int = 5,
+) -> Path:
+    """Trains syllable vectors on news articles and saves them as a spaCy vectors folder.
+
+    floret's cbow (floret mode: subwords hashed into 50k buckets) is trained on syllable
+    tokens cut by the product's tokenizer; only the word table (syllables seen `min_count`
+    times, ~14k) is kept, so the vectors add ~6 MB to the model. Needs `pip install floret`.
+
+    Args:
+        corpus: A `.jsonl.gz` of `{"title", "text"}` articles (the shared 60k corpus).
+        out_dir: Where to write `sample.txt`, `vectors.vec` and the `vectors/` folder.
+        articles: How many articles to train on, from the start of the file.
+        dim: Vector width.
+        epochs: Passes over the sample.
+        min_count: Syllables seen fewer times get no vector.
+
+    Returns:
+        The spaCy vectors folder, for `[initialize] vectors` (`paths.vectors`).
+    """
+    import gzip
+    import json
+    import unicodedata
+
+    import floret
+    from spacy.training.initialize import convert_vectors
+
+    from pipeline.segment import syllables
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sample = out_dir / "sample.txt"
+    with gzip.open(corpus, "rt", encoding="utf-8") as lines, sample.open("w", encoding="utf-8") as out:
+        for line in itertools.islice(lines, articles):
+            article = json.loads(line)
+            for paragraph in f"{article['title']}\n{article['text']}".split("\n"):
+                paragraph = unicodedata.normalize("NFC", paragraph)
+                tokens = [paragraph[a:b] for a, b in syllables(paragraph)]
+                if tokens:
+                    out.write(" ".join(tokens) + "\n")
+    model = floret.train_unsupervised(
+        str(sample),
+        model="cbow",
+        mode="floret",
+        hashCount=2,
+        bucket=50_000,
+        minn=3,
+        maxn=5,
+        dim=dim,
+        epoch=epochs,
+        minCount=min_count,
+        neg=10,
+        thread=1,
+    )
+    model.save_vectors(str(out_dir / "vectors.vec"))
+    nlp = blank_nlp()
+    convert_vectors(nlp, out_dir / "vectors.vec", truncate=0, prune=-1)
+    nlp.to_disk(out_dir / "vectors")
+    return out_dir / "vectors"
+
+
+@registry.readers("vi_news.corpora.v1")
+def create_corpora(path: Path, names: list[str]) -> Callable[[Language], Iterator[Example]]:
+    """spaCy config hook: several DocBins in one folder, read one after the other."""
+    readers = [Corpus(Path(path) / name) for name in names]
+    return lambda nlp: itertools.chain.from_iterable(reader(nlp) for reader in readers)
+
+
+def train(
+    config: Path,
+    out_dir: Path,
+    *,
+    corpus_dir: Path,
+    overrides: dict | None = None,
+) -> Path:
+    """Trains the pipeline described by `config` on the DocBins in `corpus_dir`.
+
+    Run with one BLAS thread (`OMP_NUM_THREADS=1`) on shared machines.
+
+    Args:
+        config: The spaCy config (`configs/ner.cfg`).
+        out_dir: Where spaCy writes `model-last` and `model-best`.
+        corpus_dir: The folder written by `build_corpus`.
+        overrides: Further config overrides (`{"training.max_steps": 100}`).
+
+    Returns:
+        The `model-best` folder.
+    """
+    from spacy.cli.train import train as spacy_train
+
+    settings = {"paths.corpus": str(corpus_dir), **(overrides or {})}
+    spacy_train(config, out_dir, overrides=settings)
+    return out_dir / "model-best"
+
+
+def evaluate(model: Path | Language, docs: Iterable[GoldDoc], *, batch_size: int = 32) -> dict:
+    """Scores a model from raw text: exact character-span match per label.
+
+    Args:
+        model: A pipeline folder, or a loaded pipeline.
+        docs: Gold documents; the model sees only their text.
+        batch_size: Documents per `nlp.pipe` batch.
+
+    Returns:
+        `{"micro": {...}, "PER": {...}, ...}` with `p`, `r`, `f` (percent), `tp`, `gold`,
+        `pred`; plus `syllables`, `seconds`, `syllables_per_s` and `unreachable` (gold spans
+        whose boundary falls inside a syllable token, which no prediction can match).
+    """
+    nlp = spacy.load(model) if isinstance(model, Path) else model
+    docs = list(docs)
+    gold = {label: 0 for label in LABELS}
+    pred = {label: 0 for label in LABELS}
+    tp = {label: 0 for label in LABELS}
+    syllables = unreachable = 0
+    started = time.perf_counter()
+    for doc, spacy_doc in zip(docs, nlp.pipe((d.text for d in docs), batch_size=batch_size), strict=True):
+        syllables += len(spacy_doc)
+        truth = {entity for entity in doc.entities if entity[2] in LABELS}
+        found = {(e.start_char, e.end_char, e.label_) for e in spacy_doc.ents if e.label_ in LABELS}
+        unreachable += sum(1 for s, e, _ in truth if spacy_doc.char_span(s, e) is None)
+        for label in LABELS:
+            gold[label] += sum(1 for entity in truth if entity[2] == label)
+            pred[label] += sum(1 for entity in found if entity[2] == label)
+            tp[label] += sum(1 for entity in truth & found if entity[2] == label)
+    seconds = time.perf_counter() - started
+    scores: dict = {label: _prf(tp[label], gold[label], pred[label]) for label in LABELS}
+    scores["micro"] = _prf(sum(tp.values()), sum(gold.values()), sum(pred.values()))
+    scores.update(
+        syllables=syllables,
+        seconds=round(seconds, 2),
+        syllables_per_s=round(syllables / seconds) if seconds else 0,
+        unreachable=unreachable,
+    )
+    return scores
+
+
+def _prf(tp: int, gold: int, pred: int) -> dict[str, float | int]:
+    p = tp / pred if pred else 0.0
+    r = tp / gold if gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {
+        "p": round(100 * p, 2),
+        "r": round(100 * r, 2),
+        "f": round(100 * f, 2),
+        "tp": tp,
+        "gold": gold,
+        "pred": pred,
+    }
+
+
+def _parse_value(value: str) -> object:
+    """A config override value as spaCy's CLI reads it: JSON when it parses, else a string."""
+    import json
+
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def _main(argv: list[str] | None = None) -> None:
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.train", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="write the DocBins")
+    build.add_argument("shared", type=Path)
+    build.add_argument("out_dir", type=Path)
+    vectors = commands.add_parser("vectors", help="train syllable vectors (needs floret)")
+    vectors.add_argument("corpus", type=Path)
+    vectors.add_argument("out_dir", type=Path)
+    vectors.add_argument("--articles", type=int, default=20_000)
+    run = commands.add_parser("train", help="train a pipeline")
+    run.add_argument("config", type=Path)
+    run.add_argument("out_dir", type=Path)
+    run.add_argument("--corpus-dir", type=Path, required=True)
+    run.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
+    score = commands.add_parser("evaluate", help="score a pipeline from raw text")
+    score.add_argument("model", type=Path)
+    score.add_argument("shared", type=Path)
+    score.add_argument("--split", choices=["dev2016", "dev2018"], nargs="+", default=["dev2016", "dev2018"])
+    score.add_argument("--output", type=Path, help="write the scores as JSON here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", force=True)
+
+    if args.command == "build":
+        result: dict = build_corpus(args.shared, args.out_dir)
+    elif args.command == "vectors":
+        result = {"vectors": str(train_vectors(args.corpus, args.out_dir, articles=args.articles))}
+    elif args.command == "train":
+        overrides = {key: _parse_value(value) for key, value in (i.split("=", 1) for i in args.set)}
+        result = {
+            "model": str(train(args.config, args.out_dir, corpus_dir=args.corpus_dir, overrides=overrides))
+        }
+    else:
+        corpora = load_corpora(args.shared)
+        nlp = spacy.load(args.model)
+        result = {split: evaluate(nlp, corpora[split]) for split in args.split}
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    if getattr(args, "output", None):
+        args.output.write_text(text + "\n", encoding="utf-8")
+    sys.stdout.write(text + "\n")
+
+
+if __name__ == "__main__":
+    _main()
