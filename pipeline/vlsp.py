@@ -104,6 +104,21 @@ def _vlsp2016_word(column: str) -> str:
     return _nfc(_SPACES_RE.sub(" ", _UNDERSCORES_RE.sub(" ", column)).strip())
 
 
+def _bio_spans(tagged: list[tuple[int, int, str] | None]) -> Iterator[tuple[int, int, str]]:
+    """Mentions from BIO-tagged words; an `I-` tag that continues nothing starts a mention."""
+    current: tuple[int, int, str] | None = None
+    for item in tagged:
+        prefix, _, label = item[2].partition("-") if item else ("O", "", "")
+        if item and prefix == "I" and current and current[2] == label:
+            current = (current[0], item[1], label)
+            continue
+        if current:
+            yield current
+        current = (item[0], item[1], label) if item and prefix in ("B", "I") and label else None
+    if current:
+        yield current
+
+
 def _parse_vlsp2016(doc_id: str, lines: list[str]) -> GoldDoc:
     try:
         docstart = next(i for i, line in enumerate(lines) if line.strip() == "-DOCSTART-")
@@ -117,43 +132,25 @@ def _parse_vlsp2016(doc_id: str, lines: list[str]) -> GoldDoc:
         builder.add(_vlsp2016_word(token))
     builder.newline()
 
-    entities: list[tuple[int, int, str]] = []
-    current: list = []  # [start, end, label] of the mention being read
-
-    def close() -> None:
-        if current and current[2] in LABELS:
-            entities.append((current[0], current[1], current[2]))
-        current.clear()
-
+    # (start, end, BIO tag) per word; None marks a sentence boundary.
+    tagged: list[tuple[int, int, str] | None] = []
     for line in lines[docstart + 1 :]:
         stripped = line.strip()
         if not stripped:
             continue
-        if stripped.startswith("</s>"):
-            close()
-            continue
-        if stripped.startswith("<s>"):
-            close()
+        if stripped.startswith(("<s>", "</s>")):
+            tagged.append(None)
             # Two lines of the release glue `<s>` to the sentence's first token line.
-            line = stripped[3:]
+            line = stripped[3:] if stripped.startswith("<s>") else ""
             if not line.strip():
                 continue
         columns = line.split("\t")
         word = _vlsp2016_word(columns[0])
-        tag = columns[3].strip() if len(columns) > 3 else "O"
-        if not word:
-            continue
-        start, end = builder.add(word)
-        prefix, _, label = tag.partition("-")
-        if prefix == "I" and current and current[2] == label:
-            current[1] = end
-        elif prefix in ("B", "I") and label:
-            close()
-            current.extend((start, end, label))
-        else:
-            close()
-    close()
-    return GoldDoc(doc_id, builder.text().rstrip(), tuple(entities))
+        if word:
+            start, end = builder.add(word)
+            tagged.append((start, end, columns[3].strip() if len(columns) > 3 else "O"))
+    entities = tuple(span for span in _bio_spans(tagged) if span[2] in LABELS)
+    return GoldDoc(doc_id, builder.text().rstrip(), entities)
 
 
 def read_vlsp2016(path: Path) -> Iterator[GoldDoc]:
