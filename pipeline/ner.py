@@ -26,14 +26,15 @@ from spacy.tokens import Doc, Span
 from spacy.util import get_words_and_spaces
 from underthesea.pipeline.text_normalize import token_normalize
 
+import pipeline.dates  # noqa: F401  (registers Doc._.dates and the dates component)
 from pipeline import resources
 from pipeline.segment import syllables, word_dictionary
 
 LABELS = ("PER", "LOC", "ORG")
 
-for _name, _default in (("candidates", None), ("dates", None), ("anchor", None)):
-    if not Doc.has_extension(_name):
-        Doc.set_extension(_name, default=_default)
+# The dates stage registers Doc._.dates and Doc._.anchor; the rules read the dates.
+if not Doc.has_extension("candidates"):
+    Doc.set_extension("candidates", default=None)
 if not Span.has_extension("source"):
     Span.set_extension("source", default=None)
 
@@ -367,8 +368,6 @@ class Entity:
 @functools.cache
 def _default_nlp() -> Language:
     import spacy
-
-    import pipeline.dates  # noqa: F401  (dates keep "Ngày 18/7" from being tagged as a place)
 
     nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "vi_news.word_tokenizer.v1"}}})
     for component in ("vi_news_dates", "vi_news_crf_ner", "vi_news_entity_rules"):

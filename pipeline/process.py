@@ -88,12 +88,9 @@ def clean_input(item: InputDocument) -> CleanedArticle:
     return clean_page(item.data, source=item.source)
 
 
-def annotate_text(
-    nlp: Language, text: str, *, anchor: datetime | None = None, stages: Iterable[str] = STAGES
-) -> Doc:
-    """Segments `text` and runs the chosen stages' components on it."""
-    stages = resolve_stages(stages)
-    doc = nlp.make_doc(text) if "segment" in stages else Doc(nlp.vocab, words=[text] if text else [])
+def annotate_text(nlp: Language, text: str, *, anchor: datetime | None = None) -> Doc:
+    """Segments `text` and runs the pipeline's components (dates, NER) on it."""
+    doc = nlp.make_doc(text)
     doc._.anchor = anchor
     for _, component in nlp.pipeline:
         doc = component(doc)
@@ -157,8 +154,13 @@ def process_documents(
             )
             yield rows
             continue
+        if "segment" not in stages:  # a clean-only run: the documents table is all there is
+            summary.ok += 1
+            rows["documents"].append(export.document_row(item.doc_id, item.source, article=article))
+            yield rows
+            continue
         try:
-            doc = annotate_text(nlp, article.text, anchor=article.published or reference, stages=stages)
+            doc = annotate_text(nlp, article.text, anchor=article.published or reference)
         except Exception as exc:  # one broken document must not stop the batch
             summary.failed += 1
             log.exception("%s: annotation failed", item.source)
@@ -172,11 +174,9 @@ def process_documents(
             continue
         summary.ok += 1
         rows["documents"].append(export.document_row(item.doc_id, item.source, article=article, doc=doc))
-        if "segment" in stages:
-            export.extend(
-                rows,
-                export.annotation_rows(item.doc_id, doc, entities="ner" in stages, dates="dates" in stages),
-            )
+        export.extend(
+            rows, export.annotation_rows(item.doc_id, doc, entities="ner" in stages, dates="dates" in stages)
+        )
         summary.entities += len(rows["entities"])
         summary.dates += len(rows["dates"])
         yield rows
