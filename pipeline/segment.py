@@ -23,6 +23,7 @@ from pipeline import resources
 # here once and run on the text as given, so every match carries offsets into it.
 _SYLLABLE_RE = re.compile(regex_tokenize.regex_patterns_combine, re.VERBOSE | re.UNICODE)
 _LINE_RE = re.compile(r"[^\n]+")
+_UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _WS_MODEL = Path(regex_tokenize.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
 
 
@@ -45,8 +46,20 @@ class Sentence:
     words: tuple[Word, ...]
 
 
+# Abbreviations that stand before a name and keep their full stop ("TP. Hồ Chí Minh", "ThS. Lan").
+_PREFIX_ABBREVIATIONS = frozenset(
+    ("TP.", "Tp.", "Mr.", "Mrs.", "Ms.", "Dr.", "ThS.", "TS.", "PGS.", "GS.", "BS.", "KS.", "NXB.", "St.")
+)
+# After an abbreviation's full stop: the text ends, a line ends, or a new sentence starts.
+_SENTENCE_AFTER_RE = re.compile(rf"\s*(?:$|\n|[\"“'‘(]?[{_UPPER}0-9])")
+
+
 def syllables(text: str, *, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Finds syllables and punctuation tokens.
+
+    underthesea's grammar glues a full stop to a capitalised abbreviation ("VN.", "TP.HCM.");
+    where that stop ends the sentence it is cut off as its own token, so "… tại VN. Ông …"
+    gives "VN" and ".". Initials ("A.") and prefixes ("TP. Hồ Chí Minh") keep theirs.
 
     Args:
         text: The text (NFC, as produced by the clean stage).
@@ -57,7 +70,20 @@ def syllables(text: str, *, start: int = 0, end: int | None = None) -> list[tupl
         `(start, end)` offsets of each syllable, number, date-like token or punctuation mark.
     """
     end = len(text) if end is None else end
-    return [m.span() for m in _SYLLABLE_RE.finditer(text, start, end)]
+    spans = []
+    for m in _SYLLABLE_RE.finditer(text, start, end):
+        a, b = m.span()
+        if (
+            m.group("abbr")
+            and b - a > 2
+            and text[b - 1] == "."
+            and m.group() not in _PREFIX_ABBREVIATIONS
+            and _SENTENCE_AFTER_RE.match(text, b, end)
+        ):
+            spans += [(a, b - 1), (b - 1, b)]
+        else:
+            spans.append((a, b))
+    return spans
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

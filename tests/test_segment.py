@@ -80,6 +80,20 @@ def test_syllables_keep_dates_and_urls_whole() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("Tin từ TTXVN. Ông Nam nói.", ["Tin", "từ", "TTXVN", ".", "Ông", "Nam", "nói", "."]),
+        ("Về TP.HCM. Sáng nay", ["Về", "TP.HCM", ".", "Sáng", "nay"]),
+        ("Theo AFP.\nHà Nội", ["Theo", "AFP", ".", "Hà", "Nội"]),
+        ("Tại TP. Hồ Chí Minh", ["Tại", "TP.", "Hồ", "Chí", "Minh"]),
+        ("ThS. Lan gặp ông Trần A. Sau đó", ["ThS.", "Lan", "gặp", "ông", "Trần", "A.", "Sau", "đó"]),
+    ],
+)
+def test_sentence_final_stop_is_cut_from_abbreviations(text: str, tokens: list[str]) -> None:
+    assert [text[a:b] for a, b in syllables(text)] == tokens
+
+
 def test_tokenizer_builds_doc_with_sentences() -> None:
     text = "Hoà Bình là một tỉnh. Kim Jong Un đến.\n\nMới."
     doc = VietnameseTokenizer(Vocab())(text)
