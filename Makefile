@@ -6,12 +6,12 @@ INPUT ?= data/raw
 OUTPUT ?= data/processed
 export VI_NER_SHARED ?= $(abspath ../shared)
 
-SOURCES := pyproject.toml $(wildcard pipeline/*.py pipeline/resources/*.txt)
+SOURCES := pyproject.toml $(wildcard pipeline/*.py pipeline/resources/*.txt) $(shell find models -type f 2>/dev/null)
 RAW_FILES := $(shell find $(INPUT) -type f -not -name '.*' 2>/dev/null | sed 's/ /\\ /g')
 INSTALLED := $(BIN)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench lint format clean
+.PHONY: help install run test bench evaluate train lint format clean
 
 ## help: list the targets
 help:
@@ -41,6 +41,15 @@ test: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m pipeline bench --n $(or $(N),200)
 
+## evaluate: NER P/R/F1 per label and syllables/s on both dev sets, next to underthesea (JSON in build/)
+evaluate: $(INSTALLED)
+	$(BIN)/python -m pipeline evaluate --peer --output build/evaluate.json
+
+## train: retrain the NER model from the VLSP corpora into build/ner and install it in models/ner-vi
+train: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	OMP_NUM_THREADS=1 $(BIN)/python -m pipeline train build/ner --install models/ner-vi
+
 ## lint: ruff lint and format checks
 lint: $(INSTALLED)
 	$(BIN)/ruff check pipeline tests
@@ -51,7 +60,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix pipeline tests
 	$(BIN)/ruff format pipeline tests
 
-## clean: remove data/processed outputs and caches (keeps .venv)
+## clean: remove data/processed outputs, build/ and caches (keeps .venv and models/)
 clean:
-	rm -rf $(OUTPUT)/*.parquet $(OUTPUT)/*.csv $(OUTPUT)/.done .pytest_cache .ruff_cache
+	rm -rf build $(OUTPUT)/*.parquet $(OUTPUT)/*.csv $(OUTPUT)/.done .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

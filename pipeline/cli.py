@@ -29,6 +29,24 @@ class Format(StrEnum):
     both = "both"
 
 
+class NerBackend(StrEnum):
+    model = "model"
+    crf = "crf"
+
+
+class GoldFormat(StrEnum):
+    auto = "auto"
+    vlsp2016 = "vlsp2016"
+    vlsp2018 = "vlsp2018"
+    conll = "conll"
+
+
+class Split(StrEnum):
+    all = "all"
+    train = "train"
+    dev = "dev"
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -68,6 +86,10 @@ def run(
     url_column: Annotated[str, typer.Option(help="URL column of table inputs.")] = "url",
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "WARNING",
     progress: Annotated[bool, typer.Option(help="Progress bar on stderr for long runs.")] = True,
+    ner: Annotated[NerBackend, typer.Option(help="NER backend: the trained model or underthesea's CRF.")] = (
+        NerBackend.model
+    ),
+    model: Annotated[Path | None, typer.Option(help="Another trained NER model folder.")] = None,
 ) -> None:
     """Process INPUT into the documents, sentences, tokens, entities and dates tables in OUTPUT."""
     _logging(log_level)
@@ -88,6 +110,8 @@ def run(
             columns=columns,
             batch_size=batch_size,
             progress=progress and sys.stderr.isatty(),
+            ner=ner.value,
+            model=model,
         )
     except (PipelineError, ValueError) as exc:
         _fail(str(exc))
@@ -159,6 +183,77 @@ def bench(
     if not corpus.is_file():
         _fail(f"{corpus} not found; give a JSONL corpus or set VI_NER_SHARED")
     typer.echo(report(benchmark(corpus, n=n)))
+
+
+@app.command()
+def evaluate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Gold corpora (VLSP 2016, VLSP 2018 or CoNLL folders/files). "
+            "Default: the dev sets, VLSP 2016 held-out documents and VLSP 2018 dev, from VI_NER_SHARED."
+        ),
+    ] = None,
+    format: Annotated[GoldFormat, typer.Option("--format", help="Corpus format.")] = GoldFormat.auto,
+    split: Annotated[
+        Split, typer.Option(help="VLSP 2016 only: all documents, or the train/dev split of `make train`.")
+    ] = Split.all,
+    ner: Annotated[NerBackend, typer.Option(help="NER backend to score.")] = NerBackend.model,
+    model: Annotated[Path | None, typer.Option(help="Another trained NER model folder.")] = None,
+    peer: Annotated[bool, typer.Option(help="Also score underthesea's ner() on the same documents.")] = False,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N documents of each corpus.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Also write the scores here as JSON.")] = None,
+) -> None:
+    """Score the NER stage from raw text: precision, recall, F1 per label, and syllables/s."""
+    from pipeline.evaluate import dev_sets, evaluate_corpora, read_gold, report
+
+    try:
+        if paths:
+            corpora = {
+                str(path): read_gold(path, format=format.value, split=split.value)[:limit] for path in paths
+            }
+        else:
+            corpora = {name: docs[:limit] for name, docs in dev_sets(config.SHARED).items()}
+        results = evaluate_corpora(corpora, ner=ner.value, model=model, peer=peer)
+    except PipelineError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(report(results))
+    if output:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        typer.echo(f"scores → {output}")
+
+
+@app.command()
+def train(
+    output: Annotated[Path, typer.Argument(help="Working folder: corpus, vectors, training runs.")] = Path(
+        "build/ner"
+    ),
+    config_file: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path(
+        "configs/ner-vectors.cfg"
+    ),
+    shared: Annotated[
+        Path, typer.Option(help="The shared data folder (VLSP corpora, news).")
+    ] = config.SHARED,
+    vectors: Annotated[
+        Path | None, typer.Option(help="Ready spaCy vectors folder; default: train them (needs floret).")
+    ] = None,
+    install: Annotated[
+        Path | None, typer.Option(help="Copy the best model here when done (e.g. models/ner-vi).")
+    ] = None,
+) -> None:
+    """Train the NER model: VLSP corpora → DocBins → syllable vectors → spaCy training."""
+    from pipeline.train import train_all
+
+    try:
+        best = train_all(shared, output, config=config_file, vectors=vectors, install=install)
+    except PipelineError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"model → {install or best}")
 
 
 @app.command()

@@ -2,9 +2,10 @@
 
 Two components, each a spaCy factory:
 
+* `vi_news_model_ner` (the default): the project's trained syllable-level spaCy model
+  (`models/ner-vi`, see its model card) run on each sentence; it proposes candidate mentions.
 * `vi_news_crf_ner`: underthesea's CRF taggers (POS, chunk, NER) run on the pipeline's own
-  words; it proposes candidate mentions. It is the offline baseline; a trained model proposes
-  candidates the same way and drops in by configuration.
+  words; the offline baseline, chosen by configuration (`build_nlp(ner="crf")`, `--ner crf`).
 * `vi_news_entity_rules`: fixes what the statistical taggers get plainly wrong (dates and
   titles tagged as places, a title glued to a name, lowercase phrases), adds closed-list places
   and organisations, names after titles ("Tổng thống Nga Vladimir Putin"), and the same name
@@ -20,17 +21,21 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import get_words_and_spaces
 from underthesea.pipeline.text_normalize import token_normalize
 
 import pipeline.dates  # noqa: F401  (registers Doc._.dates and the dates component)
-from pipeline import resources
+from pipeline import config, resources
+from pipeline.errors import InputError
 from pipeline.segment import syllables, word_dictionary
 
 LABELS = ("PER", "LOC", "ORG")
+DEFAULT_MODEL = config.MODELS / "ner-vi"
 
 # The dates stage registers Doc._.dates and Doc._.anchor; the rules read the dates.
 if not Doc.has_extension("candidates"):
@@ -87,6 +92,9 @@ _PLACE_HEAD_RE = re.compile(
 # A capitalised word whose other syllables are lowercase is a common noun, not a name.
 _PORTFOLIO_RE = re.compile(rf"{_CAP_SYLLABLE}(?: {_LOW_SYLLABLE}){{1,3}}")
 _NAME_RUN_RE = re.compile(rf"{_CAP_SYLLABLE}(?: {_CAP_SYLLABLE})*")
+# Where a one-syllable place name ("Anh", "Pháp") is more likely a pronoun or a language.
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;\n\"“‘(-]\s*)$")
+_LANGUAGE_OR_PEOPLE_RE = re.compile(r"(?i)(?:tiếng|người|đội|giải|chữ|văn hoá|văn hóa) $")
 _MONTHS_AND_DAYS = re.compile(r"(?i)^(?:ngày|tháng|năm|tuần|quý|thứ|chủ nhật|hôm|sáng|chiều|tối|đêm|trưa)\b")
 
 
@@ -111,6 +119,53 @@ def _gazetteers() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], fr
     orgs = _alternation(resources.word_list("organisations"))
     titles = _alternation(resources.word_list("titles"))
     return places, orgs, titles, word_dictionary()
+
+
+@functools.cache
+def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
+    """Loads a trained NER pipeline folder once per process.
+
+    Raises:
+        InputError: `path` holds no spaCy pipeline.
+    """
+    path = Path(path)
+    if not (path / "config.cfg").is_file():
+        raise InputError(f"{path}: no trained NER model here (expected a spaCy pipeline folder)")
+    return spacy.load(path)
+
+
+class ModelNer:
+    """Proposes mentions with a trained syllable-level spaCy model, one sentence at a time.
+
+    The model has its own syllable tokenizer, so it never inherits a word segment that glues
+    two names together; its spans are mapped back to the document's characters.
+    """
+
+    def __init__(self, model: str | Path = DEFAULT_MODEL, batch_size: int = 64) -> None:
+        self.model_path = Path(model)
+        self._nlp = load_model(self.model_path)
+        self._batch_size = batch_size
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        starts, texts = [], []
+        for sent in doc.sents:
+            start, end = sent.start_char, sent.end_char
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start < end:
+                starts.append(start)
+                texts.append(text[start:end])
+        mentions = [
+            Mention(offset + e.start_char, offset + e.end_char, e.label_, "model")
+            for offset, parsed in zip(starts, self._nlp.pipe(texts, batch_size=self._batch_size), strict=True)
+            for e in parsed.ents
+            if e.label_ in LABELS
+        ]
+        doc._.candidates = (doc._.candidates or []) + mentions
+        return doc
 
 
 class CrfNer:
@@ -152,23 +207,87 @@ class CrfNer:
 
 
 class EntityRules:
-    """Corrects candidates, adds rule-based mentions and sets `doc.ents` (see module docstring)."""
+    """Corrects candidates, adds rule-based mentions and sets `doc.ents` (see module docstring).
+
+    Each step can be switched off; which ones help depends on the tagger, and was measured
+    on the dev sets (`make evaluate`). For underthesea's CRF every step helps. For the trained
+    model, which learnt VLSP's conventions ("thị trấn Hoàn Lão", "Bộ Quốc phòng" are
+    mentions; a given name alone is a person), only `repeats` does.
+
+    Args:
+        prefer: Who wins where a candidate and a rule mention overlap: `rules` or `candidates`.
+        fix: Trim titles, lowercase edges and date words off candidates.
+        fill: What the rules add besides the candidates: `all` (closed-list places and
+            organisations, places after geographic heads, names after titles), `places`
+            (closed-list places; a one-syllable name such as "Anh", "Pháp" only where it cannot
+            be a pronoun or a language: not at a sentence start, not after "tiếng", "người")
+            or `none`.
+        repeats: Mark again every other occurrence of a person's or organisation's name.
+        consistent: One label per surface in a document (the rules' label, else the majority).
+    """
+
+    def __init__(
+        self,
+        prefer: str = "rules",
+        *,
+        fix: bool = True,
+        fill: str = "all",
+        repeats: bool = True,
+        consistent: bool = True,
+    ) -> None:
+        if prefer not in ("rules", "candidates"):
+            raise ValueError(f"prefer must be 'rules' or 'candidates', not {prefer!r}")
+        if fill not in ("all", "places", "none"):
+            raise ValueError(f"fill must be 'all', 'places' or 'none', not {fill!r}")
+        self.prefer = prefer
+        self.fix, self.fill, self.repeats, self.consistent = fix, fill, repeats, consistent
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc.text
         places, orgs, titles, dictionary = _gazetteers()
         dates = [(d.start, d.end) for d in (doc._.dates or [])]
 
-        rule_mentions = self._closed_lists(text, places, orgs)
-        rule_mentions += self._names_after_titles(text, titles, rule_mentions, dictionary)
-        chosen = _without_overlaps(rule_mentions)
-        for candidate in doc._.candidates or []:
-            fixed = self._fix(text, candidate, titles, places, dictionary, dates)
-            if fixed and not any(_overlaps(fixed, m) for m in chosen):
-                chosen.append(fixed)
-        chosen = _without_overlaps(chosen + self._repeats(text, chosen))
+        if self.fill == "all":
+            rule_mentions = self._closed_lists(text, places, orgs)
+            rule_mentions += self._names_after_titles(text, titles, rule_mentions, dictionary)
+        elif self.fill == "places":
+            rule_mentions = self._listed_places(text, places)
+        else:
+            rule_mentions = []
+        # A title alone ("Tổng Bí thư") is never a mention, whoever proposed it.
+        candidates = [c for c in doc._.candidates or [] if not titles.fullmatch(text, c.start, c.end)]
+        if self.fix:
+            candidates = [
+                fixed
+                for candidate in candidates
+                if (fixed := self._fix(text, candidate, titles, places, dictionary, dates))
+            ]
+        first, then = (rule_mentions, candidates) if self.prefer == "rules" else (candidates, rule_mentions)
+        chosen = _without_overlaps(first)
+        for mention in then:
+            if not any(_overlaps(mention, m) for m in chosen):
+                chosen.append(mention)
+        if self.repeats:
+            chosen = _without_overlaps(chosen + self._repeats(text, chosen))
         chosen = [m for m in chosen if not any(a < m.end and m.start < b for a, b in dates)]
-        return _with_entities(doc, _consistent(text, chosen))
+        stop = resources.word_list("not_entities")
+        chosen = [m for m in chosen if text[m.start : m.end] not in stop]
+        if self.consistent:
+            chosen = _consistent(text, chosen)
+        return _with_entities(doc, chosen)
+
+    @staticmethod
+    def _listed_places(text: str, places: re.Pattern[str]) -> list[Mention]:
+        found = []
+        for m in places.finditer(text):
+            start = m.start()
+            if " " not in m.group() and (
+                _SENTENCE_START_RE.search(text, max(0, start - 3), start)
+                or _LANGUAGE_OR_PEOPLE_RE.search(text, max(0, start - 12), start)
+            ):
+                continue
+            found.append(Mention(*m.span(), "LOC", "rules"))
+        return found
 
     @staticmethod
     def _closed_lists(text: str, places: re.Pattern[str], orgs: re.Pattern[str]) -> list[Mention]:
@@ -271,13 +390,11 @@ class EntityRules:
 
 
 def _consistent(text: str, mentions: list[Mention]) -> list[Mention]:
-    """One label per surface in a document, and never a known non-entity ("PV", "CTV").
+    """One label per surface in a document.
 
     The rules' label wins, else the CRF's majority. A CRF mention ending in a given name that
     is a person elsewhere ("Hồ Xuân Huy" … "Huy") is a person too.
     """
-    stop = resources.word_list("not_entities")
-    mentions = [m for m in mentions if text[m.start : m.end] not in stop]
     votes: dict[str, Counter[str]] = {}
     for m in mentions:
         weight = 100 if m.source == "rules" else 1
@@ -342,16 +459,27 @@ def _split_tokens(doc: Doc, boundaries: set[int]) -> Doc:
     return new
 
 
+@Language.factory("vi_news_model_ner", default_config={"model": str(DEFAULT_MODEL), "batch_size": 64})
+def make_model_ner(nlp: Language, name: str, model: str, batch_size: int) -> ModelNer:
+    """spaCy factory for the trained model's candidate tagger (`model`: a pipeline folder)."""
+    return ModelNer(model, batch_size)
+
+
 @Language.factory("vi_news_crf_ner")
 def make_crf_ner(nlp: Language, name: str) -> CrfNer:
     """spaCy factory for the underthesea CRF candidate tagger."""
     return CrfNer()
 
 
-@Language.factory("vi_news_entity_rules")
-def make_entity_rules(nlp: Language, name: str) -> EntityRules:
-    """spaCy factory for the rule corrections that set `doc.ents`."""
-    return EntityRules()
+@Language.factory(
+    "vi_news_entity_rules",
+    default_config={"prefer": "rules", "fix": True, "fill": "all", "repeats": True, "consistent": True},
+)
+def make_entity_rules(
+    nlp: Language, name: str, prefer: str, fix: bool, fill: str, repeats: bool, consistent: bool
+) -> EntityRules:
+    """spaCy factory for the rule corrections that set `doc.ents` (see `EntityRules`)."""
+    return EntityRules(prefer, fix=fix, fill=fill, repeats=repeats, consistent=consistent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,12 +495,9 @@ class Entity:
 
 @functools.cache
 def _default_nlp() -> Language:
-    import spacy
+    from pipeline.process import build_nlp  # process wires this module in; import on first use
 
-    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "vi_news.word_tokenizer.v1"}}})
-    for component in ("vi_news_dates", "vi_news_crf_ner", "vi_news_entity_rules"):
-        nlp.add_pipe(component)
-    return nlp
+    return build_nlp(stages=("segment", "ner", "dates"))
 
 
 def entities(text: str) -> list[Entity]:

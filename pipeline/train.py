@@ -6,9 +6,8 @@ import argparse
 import itertools
 import logging
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import spacy
@@ -19,9 +18,9 @@ from spacy.util import filter_spans, registry
 
 import pipeline.segment  # noqa: F401  (registers vi_news.syllable_tokenizer.v1)
 from pipeline.errors import InputError
+from pipeline.evaluate import model_tagger
 from pipeline.segment import split_sentences
 from pipeline.vlsp import (
-    LABELS,
     GoldDoc,
     drop_title,
     read_vlsp2016,
@@ -240,59 +239,53 @@ def train(
     return out_dir / "model-best"
 
 
-def evaluate(model: Path | Language, docs: Iterable[GoldDoc], *, batch_size: int = 32) -> dict:
-    """Scores a model from raw text: exact character-span match per label.
+def train_all(
+    shared: Path,
+    out_dir: Path,
+    *,
+    config: Path,
+    vectors: Path | None = None,
+    install: Path | None = None,
+) -> Path:
+    """The whole recipe behind `make train`: corpus, vectors, training, optional install.
 
     Args:
-        model: A pipeline folder, or a loaded pipeline.
-        docs: Gold documents; the model sees only their text.
-        batch_size: Documents per `nlp.pipe` batch.
+        shared: The shared data folder (VLSP corpora, `data/corpus/vietnews-train-60k.jsonl.gz`).
+        out_dir: Working folder: `corpus/`, `vectors/`, `run/` are written here.
+        config: The spaCy training config.
+        vectors: A ready spaCy vectors folder; default: train them here with floret.
+        install: Copy the best model to this folder when done (replacing what is there).
 
     Returns:
-        `{"micro": {...}, "PER": {...}, ...}` with `p`, `r`, `f` (percent), `tp`, `gold`,
-        `pred`; plus `syllables`, `seconds`, `syllables_per_s` and `unreachable` (gold spans
-        whose boundary falls inside a syllable token, which no prediction can match).
+        The best model's folder (`install` when given).
+
+    Raises:
+        InputError: Missing corpora, or floret not installed when vectors must be trained.
     """
-    nlp = spacy.load(model) if isinstance(model, Path) else model
-    docs = list(docs)
-    gold = {label: 0 for label in LABELS}
-    pred = {label: 0 for label in LABELS}
-    tp = {label: 0 for label in LABELS}
-    syllables = unreachable = 0
-    started = time.perf_counter()
-    for doc, spacy_doc in zip(docs, nlp.pipe((d.text for d in docs), batch_size=batch_size), strict=True):
-        syllables += len(spacy_doc)
-        truth = {entity for entity in doc.entities if entity[2] in LABELS}
-        found = {(e.start_char, e.end_char, e.label_) for e in spacy_doc.ents if e.label_ in LABELS}
-        unreachable += sum(1 for s, e, _ in truth if spacy_doc.char_span(s, e) is None)
-        for label in LABELS:
-            gold[label] += sum(1 for entity in truth if entity[2] == label)
-            pred[label] += sum(1 for entity in found if entity[2] == label)
-            tp[label] += sum(1 for entity in truth & found if entity[2] == label)
-    seconds = time.perf_counter() - started
-    scores: dict = {label: _prf(tp[label], gold[label], pred[label]) for label in LABELS}
-    scores["micro"] = _prf(sum(tp.values()), sum(gold.values()), sum(pred.values()))
-    scores.update(
-        syllables=syllables,
-        seconds=round(seconds, 2),
-        syllables_per_s=round(syllables / seconds) if seconds else 0,
-        unreachable=unreachable,
-    )
-    return scores
+    import shutil
 
-
-def _prf(tp: int, gold: int, pred: int) -> dict[str, float | int]:
-    p = tp / pred if pred else 0.0
-    r = tp / gold if gold else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {
-        "p": round(100 * p, 2),
-        "r": round(100 * r, 2),
-        "f": round(100 * f, 2),
-        "tp": tp,
-        "gold": gold,
-        "pred": pred,
-    }
+    corpus_dir = out_dir / "corpus"
+    build_corpus(shared, corpus_dir)
+    if vectors is None:
+        try:
+            import floret  # noqa: F401
+        except ImportError:
+            raise InputError(
+                "training vectors needs floret: pip install floret (or pass --vectors)"
+            ) from None
+        news = shared / "data" / "corpus" / "vietnews-train-60k.jsonl.gz"
+        if not news.is_file():
+            raise InputError(f"{news}: not found; the vectors are trained on it")
+        vectors = train_vectors(news, out_dir / "vectors")
+    best = train(config, out_dir / "run", corpus_dir=corpus_dir, overrides={"paths.vectors": str(vectors)})
+    if install is None:
+        return best
+    staging = install.with_name(install.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(best, staging)
+    shutil.rmtree(install, ignore_errors=True)
+    staging.rename(install)
+    return install
 
 
 def _parse_value(value: str) -> object:
@@ -341,8 +334,8 @@ def _main(argv: list[str] | None = None) -> None:
         }
     else:
         corpora = load_corpora(args.shared)
-        nlp = spacy.load(args.model)
-        result = {split: evaluate(nlp, corpora[split]) for split in args.split}
+        tagger = model_tagger(spacy.load(args.model))
+        result = {split: score(tagger, corpora[split]) for split in args.split}
     text = json.dumps(result, indent=2, ensure_ascii=False)
     if getattr(args, "output", None):
         args.output.write_text(text + "\n", encoding="utf-8")

@@ -231,6 +231,72 @@ def read_vlsp2018(path: Path) -> Iterator[GoldDoc]:
         yield _parse_vlsp2018(doc_id, file.read_text(encoding="utf-8-sig"))
 
 
+_CONLL_SUFFIXES = frozenset((".conll", ".conllu", ".txt", ".bio", ".tsv", ".iob", ".iob2"))
+
+
+def _conll_label(tag: str) -> str:
+    prefix, _, label = tag.partition("-")
+    if not label:
+        return "O"
+    label = _VLSP2018_LABELS.get(label, label)
+    return f"{prefix}-{label}"
+
+
+def _parse_conll(doc_id: str, lines: list[str]) -> GoldDoc:
+    builder = _TextBuilder()
+    tagged: list[tuple[int, int, str] | None] = []
+    for line in lines:
+        columns = line.split("\t") if "\t" in line else line.split()
+        if not line.strip():
+            if tagged and tagged[-1] is not None:
+                tagged.append(None)
+                builder.newline()
+            continue
+        if len(columns) < 2:
+            raise InputError(f"{doc_id}: {line.strip()!r} is not a `token … tag` line")
+        word = _vlsp2016_word(columns[0])
+        if word:
+            start, end = builder.add(word)
+            tagged.append((start, end, _conll_label(columns[-1].strip())))
+    entities = tuple(span for span in _bio_spans(tagged) if span[2] in LABELS)
+    return GoldDoc(doc_id, builder.text().rstrip(), entities)
+
+
+def read_conll(path: Path) -> Iterator[GoldDoc]:
+    """Reads CoNLL-style NER files: one `token … tag` line per token, the tag in the last column.
+
+    Columns are separated by tabs (or spaces when a line has no tab); `_` inside a token
+    joins syllables; a blank line ends a sentence (sentences become lines of the text);
+    `-DOCSTART-` starts a new document, else a file is one document. Tags are BIO or IOB1,
+    with `PER`/`PERSON`, `LOC`/`LOCATION`, `ORG`/`ORGANIZATION` labels; others are dropped.
+
+    Args:
+        path: A folder of `*.conll`, `*.txt`, `*.bio` or `*.tsv` files (or one file).
+
+    Yields:
+        One `GoldDoc` per document.
+    """
+    files = _files(path, "**/*")
+    for doc_id, file in files:
+        if (
+            file.suffix not in (".conll", ".conllu", ".txt", ".bio", ".tsv", ".iob", ".iob2")
+            and path.is_dir()
+        ):
+            continue
+        lines = file.read_text(encoding="utf-8-sig").splitlines()
+        part, current = 0, []
+        for line in lines:
+            if line.strip().startswith("-DOCSTART-"):
+                if any(x.strip() for x in current):
+                    yield _parse_conll(f"{doc_id}#{part}", current)
+                    part += 1
+                current = []
+                continue
+            current.append(line)
+        if any(x.strip() for x in current):
+            yield _parse_conll(f"{doc_id}#{part}" if part else doc_id, current)
+
+
 def split_vlsp2016(docs: Iterable[GoldDoc]) -> tuple[list[GoldDoc], list[GoldDoc]]:
     """Holds out whole documents: every 8th document by `doc_id` goes to dev.
 

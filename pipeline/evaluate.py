@@ -1,0 +1,266 @@
+"""NER evaluation: gold corpora scored from raw text through the product's own path.
+
+The pipeline sees only each document's text; its entities are compared with the gold
+character spans (exact start, end and label) for PER, LOC and ORG. underthesea's `ner()`
+can be scored on the same documents in the same run, as the peer to beat.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from spacy.language import Language
+
+from pipeline.errors import InputError
+from pipeline.vlsp import (
+    LABELS,
+    GoldDoc,
+    drop_title,
+    read_conll,
+    read_vlsp2016,
+    read_vlsp2018,
+    split_vlsp2016,
+)
+
+FORMATS = ("auto", "vlsp2016", "vlsp2018", "conll")
+SPLITS = ("all", "train", "dev")
+# A system under test: document text → (start, end, label) mentions; `syllables` counts its work.
+Tagger = Callable[[str], Iterable[tuple[int, int, str]]]
+
+
+def detect_format(path: Path) -> str:
+    """Guesses a gold corpus's format from its files.
+
+    VLSP 2018 files hold inline `<ENAMEX>` tags; VLSP 2016 files have a `-DOCSTART-` line and
+    5 tab-separated columns; anything else with tab- or space-separated `token … tag` lines
+    is read as CoNLL.
+
+    Raises:
+        InputError: `path` does not exist or holds no text files.
+    """
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))[:5]
+    else:
+        raise InputError(f"{path}: no such file or folder")
+    if not files:
+        raise InputError(f"{path}: no files to evaluate on")
+    head = "\n".join(f.read_text(encoding="utf-8-sig", errors="replace")[:5000] for f in files)
+    if "<ENAMEX" in head:
+        return "vlsp2018"
+    if "-DOCSTART-" in head and any(line.count("\t") >= 4 for line in head.splitlines()):
+        return "vlsp2016"
+    return "conll"
+
+
+def read_gold(path: Path, *, format: str = "auto", split: str = "all") -> list[GoldDoc]:
+    """Reads a gold NER corpus.
+
+    Args:
+        path: A corpus folder or file.
+        format: One of `FORMATS`; `auto` looks at the files.
+        split: For VLSP 2016, `dev` keeps the held-out documents (every 8th by id, see
+            `pipeline.vlsp.split_vlsp2016`), `train` the others; VLSP 2016 titles are
+            dropped (unannotated). Other formats only accept `all`.
+
+    Raises:
+        InputError: Unknown format or split, or a file that does not parse.
+    """
+    if format not in FORMATS:
+        raise InputError(f"unknown format {format!r}; choose from {', '.join(FORMATS)}")
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    format = detect_format(path) if format == "auto" else format
+    if format == "vlsp2016":
+        docs = [drop_title(doc) for doc in read_vlsp2016(path)]
+        if split != "all":
+            train, dev = split_vlsp2016(docs)
+            docs = dev if split == "dev" else train
+        return docs
+    if split != "all":
+        raise InputError(f"--split {split} applies to VLSP 2016 only; {path} is {format}")
+    return list(read_vlsp2018(path) if format == "vlsp2018" else read_conll(path))
+
+
+def model_tagger(nlp: Language) -> Tagger:
+    """A trained NER pipeline on its own (no segmentation, no rules), on the raw text."""
+
+    def tag(text: str) -> list[tuple[int, int, str]]:
+        return [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
+
+    return tag
+
+
+def pipeline_tagger(nlp: Language) -> Tagger:
+    """The product's path: segmentation, dates, NER model and rules on the raw text."""
+    from pipeline.process import annotate_text
+
+    def tag(text: str) -> list[tuple[int, int, str]]:
+        return [(e.start_char, e.end_char, e.label_) for e in annotate_text(nlp, text).ents]
+
+    return tag
+
+
+def underthesea_tagger() -> Tagger:
+    """underthesea's `ner()`, sentence by sentence, its words mapped back onto the text.
+
+    underthesea rewrites spellings ("hoà" → "hòa"); words are found in a copy of the text
+    normalised syllable by syllable the same way, which keeps every offset.
+    """
+    from underthesea import ner
+    from underthesea.pipeline.text_normalize import token_normalize
+
+    from pipeline.segment import split_sentences, syllables
+
+    def normalised(text: str) -> str:
+        chars = list(text)
+        for a, b in syllables(text):
+            token = token_normalize(text[a:b])
+            if len(token) == b - a:
+                chars[a:b] = token
+        return "".join(chars)
+
+    def tag(text: str) -> list[tuple[int, int, str]]:
+        plain = normalised(text)
+        mentions: list[tuple[int, int, str]] = []
+        for start, end in split_sentences(text):
+            cursor, open_ = start, None
+            for word, *_, bio in ner(text[start:end]):
+                found = plain.find(unicodedata.normalize("NFC", word), cursor, end)
+                if found < 0:
+                    continue
+                cursor = found + len(word)
+                prefix, _, label = bio.partition("-")
+                if open_ and prefix == "I" and label == open_[2]:
+                    open_[1] = cursor
+                    continue
+                if open_:
+                    mentions.append(tuple(open_))
+                open_ = [found, cursor, label] if prefix in ("B", "I") and label in LABELS else None
+            if open_:
+                mentions.append(tuple(open_))
+        return mentions
+
+    return tag
+
+
+def score(tagger: Tagger, docs: Iterable[GoldDoc]) -> dict:
+    """Precision, recall and F1 (percent) per label and micro-averaged, plus speed.
+
+    Returns:
+        `{"micro": {...}, "PER": {...}, "LOC": {...}, "ORG": {...}, "documents", "syllables",
+        "seconds", "syllables_per_s"}`, each label with `p`, `r`, `f`, `tp`, `gold`, `pred`.
+    """
+    from pipeline.segment import syllables
+
+    gold = dict.fromkeys(LABELS, 0)
+    pred = dict.fromkeys(LABELS, 0)
+    tp = dict.fromkeys(LABELS, 0)
+    documents = count = 0
+    seconds = 0.0
+    for doc in docs:
+        documents += 1
+        count += len(syllables(doc.text))
+        started = time.perf_counter()
+        found = {m for m in tagger(doc.text) if m[2] in LABELS}
+        seconds += time.perf_counter() - started
+        truth = {m for m in doc.entities if m[2] in LABELS}
+        for label in LABELS:
+            gold[label] += sum(1 for m in truth if m[2] == label)
+            pred[label] += sum(1 for m in found if m[2] == label)
+            tp[label] += sum(1 for m in truth & found if m[2] == label)
+    scores: dict = {label: _prf(tp[label], gold[label], pred[label]) for label in LABELS}
+    scores["micro"] = _prf(sum(tp.values()), sum(gold.values()), sum(pred.values()))
+    scores.update(
+        documents=documents,
+        syllables=count,
+        seconds=round(seconds, 2),
+        syllables_per_s=round(count / seconds) if seconds else 0,
+    )
+    return scores
+
+
+def dev_sets(shared: Path) -> dict[str, list[GoldDoc]]:
+    """The two development sets: VLSP 2016's held-out training documents and VLSP 2018 dev.
+
+    Raises:
+        InputError: The shared folder has no VLSP corpora.
+    """
+    data = shared / "data"
+    if not (data / "vlsp2016" / "train").is_dir() or not (data / "vlsp2018" / "dev").is_dir():
+        raise InputError(f"{data}: no vlsp2016/train and vlsp2018/dev here; set VI_NER_SHARED")
+    return {
+        "vlsp2016-dev": read_gold(data / "vlsp2016" / "train", format="vlsp2016", split="dev"),
+        "vlsp2018-dev": read_gold(data / "vlsp2018" / "dev", format="vlsp2018"),
+    }
+
+
+def evaluate_corpora(
+    corpora: dict[str, list[GoldDoc]],
+    *,
+    ner: str = "model",
+    model: str | Path | None = None,
+    peer: bool = False,
+) -> dict[str, dict[str, dict]]:
+    """Scores the product's path (and underthesea's `ner()` with `peer`) on each corpus.
+
+    Returns:
+        `{corpus: {"pipeline": scores, "underthesea": scores}}`, scores as from `score()`.
+    """
+    from pipeline.process import build_nlp
+
+    nlp = build_nlp(stages=("segment", "ner", "dates"), ner=ner, model=model)
+    pipeline_tag = pipeline_tagger(nlp)
+    pipeline_tag("Khởi động ở Hà Nội.")  # load everything outside the timing
+    systems: dict[str, Tagger] = {f"pipeline ({ner})": pipeline_tag}
+    if peer:
+        systems["underthesea ner()"] = underthesea_tagger()
+        systems["underthesea ner()"]("Khởi động ở Hà Nội.")
+    return {
+        name: {system: score(tag, docs) for system, tag in systems.items()} for name, docs in corpora.items()
+    }
+
+
+def _prf(tp: int, gold: int, pred: int) -> dict[str, float | int]:
+    p = tp / pred if pred else 0.0
+    r = tp / gold if gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {
+        "p": round(100 * p, 2),
+        "r": round(100 * r, 2),
+        "f": round(100 * f, 2),
+        "tp": tp,
+        "gold": gold,
+        "pred": pred,
+    }
+
+
+def report(results: dict[str, dict[str, dict]]) -> str:
+    """A table: one row per (corpus, system) with micro and per-label F1 and syllables/s.
+
+    Args:
+        results: `{corpus name: {system name: scores from score()}}`.
+    """
+    header = f"{'corpus':<14} {'system':<18} {'P':>6} {'R':>6} {'F1':>6}" + "".join(
+        f" {label + ' F1':>7}" for label in LABELS
+    )
+    rows = [header + f" {'syll/s':>8}"]
+    for corpus, systems in results.items():
+        for system, s in systems.items():
+            micro = s["micro"]
+            rows.append(
+                f"{corpus:<14} {system:<18} {micro['p']:6.2f} {micro['r']:6.2f} {micro['f']:6.2f}"
+                + "".join(f" {s[label]['f']:7.2f}" for label in LABELS)
+                + f" {s['syllables_per_s']:8d}"
+            )
+        names = list(systems)
+        for name in names[1:]:  # the first system against each of the others
+            ours, peer = systems[names[0]], systems[name]
+            gain = ours["micro"]["f"] - peer["micro"]["f"]
+            speed = ours["syllables_per_s"] / peer["syllables_per_s"] if peer["syllables_per_s"] else 0.0
+            rows.append(f"{corpus:<14} {names[0]} vs {name}: F1 {gain:+.2f}, speed {speed:.1f}x")
+    return "\n".join(rows)

@@ -1,0 +1,138 @@
+"""NER evaluation: gold readers for every format, exact scoring, and the accuracy smoke test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.errors import InputError
+from pipeline.evaluate import detect_format, dev_sets, evaluate_corpora, read_gold, score
+from pipeline.vlsp import GoldDoc
+
+runner = CliRunner()
+
+CONLL = (
+    "-DOCSTART- -X- O O\n"
+    "\n"
+    "Ông\tO\n"
+    "Nguyễn_Văn_An\tB-PER\n"
+    ",\tO\n"
+    "Giám_đốc\tO\n"
+    "Sở\tB-ORG\n"
+    "Y_tế\tI-ORG\n"
+    ",\tO\n"
+    "đến\tO\n"
+    "Hà_Nội\tB-LOCATION\n"
+    ".\tO\n"
+    "\n"
+    "Giải\tB-MISC\n"
+    "Oscar\tI-MISC\n"
+    "ở\tO\n"
+    "Mỹ\tI-LOC\n"
+    "\n"
+    "-DOCSTART- -X- O O\n"
+    "\n"
+    "Thủ_tướng Np B-PER\n"
+)
+VLSP2018 = (
+    'Bộ trưởng <ENAMEX TYPE="ORGANIZATION">Bộ Quốc phòng <ENAMEX TYPE="LOCATION">Nga</ENAMEX></ENAMEX> '
+    '<ENAMEX TYPE="PERSON">Andrei Belousov</ENAMEX> thăm <ENAMEX TYPE="LOCATION">Bình Nhưỡng</ENAMEX>.\n'
+)
+
+
+@pytest.fixture
+def conll_file(tmp_path: Path) -> Path:
+    path = tmp_path / "gold.conll"
+    path.write_text(CONLL, encoding="utf-8")
+    return path
+
+
+def _spans(doc: GoldDoc) -> list[tuple[str, str]]:
+    return [(doc.text[a:b], label) for a, b, label in doc.entities]
+
+
+def test_conll_documents_text_and_spans(conll_file: Path) -> None:
+    first, second = read_gold(conll_file)
+    assert first.text == "Ông Nguyễn Văn An, Giám đốc Sở Y tế, đến Hà Nội.\nGiải Oscar ở Mỹ"
+    # LOCATION is LOC; MISC is not scored; an I- tag that continues nothing starts a mention.
+    assert _spans(first) == [("Nguyễn Văn An", "PER"), ("Sở Y tế", "ORG"), ("Hà Nội", "LOC"), ("Mỹ", "LOC")]
+    assert (second.text, _spans(second)) == ("Thủ tướng", [("Thủ tướng", "PER")])
+    assert [first.doc_id, second.doc_id] == ["gold#0", "gold#1"]
+
+
+def test_formats_detected(tmp_path: Path, conll_file: Path) -> None:
+    domain = tmp_path / "vlsp2018" / "Thế giới"
+    domain.mkdir(parents=True)
+    (domain / "a.txt").write_text(VLSP2018, encoding="utf-8")
+    assert detect_format(conll_file) == "conll"
+    assert detect_format(tmp_path / "vlsp2018") == "vlsp2018"
+    (doc,) = read_gold(tmp_path / "vlsp2018")
+    assert _spans(doc) == [
+        ("Bộ Quốc phòng Nga", "ORG"),
+        ("Andrei Belousov", "PER"),
+        ("Bình Nhưỡng", "LOC"),
+    ]
+    with pytest.raises(InputError, match="applies to VLSP 2016 only"):
+        read_gold(conll_file, split="dev")
+    with pytest.raises(InputError, match="no such file"):
+        read_gold(tmp_path / "missing")
+
+
+def test_score_counts_exact_spans_only() -> None:
+    text = "Chủ tịch Triều Tiên Kim Jong Un tiếp Bộ Quốc phòng Nga tại Bình Nhưỡng."
+    gold = GoldDoc("d", text, ((9, 19, "LOC"), (20, 31, "PER"), (37, 54, "ORG"), (59, 70, "LOC")))
+    predicted = [(9, 19, "LOC"), (20, 31, "PER"), (37, 50, "ORG"), (59, 70, "PER")]
+    scores = score(lambda _: predicted, [gold])
+    assert scores["micro"] == {"p": 50.0, "r": 50.0, "f": 50.0, "tp": 2, "gold": 4, "pred": 4}
+    assert scores["PER"] == {"p": 50.0, "r": 100.0, "f": 66.67, "tp": 1, "gold": 1, "pred": 2}
+    assert scores["ORG"]["f"] == 0.0
+    assert (scores["documents"], scores["syllables"]) == (1, 16)
+
+
+def test_pipeline_scores_a_conll_file(conll_file: Path) -> None:
+    docs = read_gold(conll_file)
+    results = evaluate_corpora({"gold": docs})
+    scores = results["gold"]["pipeline (model)"]
+    # The trained model finds the person, the department and both places.
+    assert (scores["micro"]["tp"], scores["micro"]["gold"]) == (4, 5)
+    assert scores["PER"]["tp"] == 1 and scores["ORG"]["tp"] == 1 and scores["LOC"]["tp"] == 2
+
+
+def test_evaluate_command_writes_json(tmp_path: Path, conll_file: Path) -> None:
+    out = tmp_path / "scores.json"
+    result = runner.invoke(app, ["evaluate", str(conll_file), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "pipeline (model)" in result.output
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert set(saved[str(conll_file)]["pipeline (model)"]) >= {
+        "micro",
+        "PER",
+        "LOC",
+        "ORG",
+        "syllables_per_s",
+    }
+    missing = runner.invoke(app, ["evaluate", str(tmp_path / "nothing")])
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output
+
+
+# Micro F1 of the committed model on the smoke slices below (`make evaluate` gives the full
+# dev figures). Refresh both when a retrained model is committed.
+SMOKE_F1 = {"vlsp2016-dev": 88.22, "vlsp2018-dev": 81.64}
+
+
+def _smoke_slice(name: str, docs: list[GoldDoc]) -> list[GoldDoc]:
+    return docs if name == "vlsp2016-dev" else docs[::4]
+
+
+@pytest.mark.slow
+def test_accuracy_does_not_regress(shared: Path) -> None:
+    corpora = {name: _smoke_slice(name, docs) for name, docs in dev_sets(shared).items()}
+    results = evaluate_corpora(corpora)
+    for name, systems in results.items():
+        f1 = systems["pipeline (model)"]["micro"]["f"]
+        assert f1 >= SMOKE_F1[name] - 2.0, f"{name}: micro F1 {f1} fell below {SMOKE_F1[name]} - 2"
