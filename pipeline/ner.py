@@ -15,6 +15,7 @@ Two components, each a spaCy factory:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
@@ -427,15 +428,18 @@ def _without_overlaps(mentions: list[Mention]) -> list[Mention]:
 
 def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
     """Sets `doc.ents`; rebuilds the doc with split words when a mention cuts through one."""
-    boundaries = {m.start for m in mentions} | {m.end for m in mentions}
-    if any(t.idx < b < t.idx + len(t.text) for t in doc for b in boundaries):
-        doc = _split_tokens(doc, boundaries)
+    edges = {t.idx for t in doc} | {t.idx + len(t) for t in doc}
+    inside = sorted({m.start for m in mentions} | {m.end for m in mentions} - edges)
+    if inside:
+        doc = _split_tokens(doc, inside)
     spans: list[tuple[Span, str]] = []
+    taken: set[int] = set()
     for m in mentions:
         span = doc.char_span(m.start, m.end, label=m.label)
         if span is None:  # the boundary falls inside a syllable: keep the whole syllables
             span = doc.char_span(m.start, m.end, label=m.label, alignment_mode="expand")
-        if span is not None and not any(s.start < span.end and span.start < s.end for s, _ in spans):
+        if span is not None and taken.isdisjoint(range(span.start, span.end)):
+            taken.update(range(span.start, span.end))
             spans.append((span, m.source))
     doc.ents = sorted((s for s, _ in spans), key=lambda s: s.start)
     for span, source in spans:
@@ -443,13 +447,17 @@ def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
     return doc
 
 
-def _split_tokens(doc: Doc, boundaries: set[int]) -> Doc:
-    """A copy of `doc` whose tokens are also cut at `boundaries` (between syllables)."""
+def _split_tokens(doc: Doc, cuts: list[int]) -> Doc:
+    """A copy of `doc` whose tokens are also cut at the sorted offsets `cuts` (between syllables)."""
     words: list[str] = []
     for token in doc:
-        inner = sorted(b - token.idx for b in boundaries if token.idx < b < token.idx + len(token))
-        cuts = [0, *inner, len(token.text)]
-        words += [p for a, b in itertools.pairwise(cuts) if (p := token.text[a:b].strip(" "))]
+        start, end = token.idx, token.idx + len(token)
+        inner = cuts[bisect.bisect_right(cuts, start) : bisect.bisect_left(cuts, end)]
+        if not inner:
+            words.append(token.text)
+            continue
+        pieces = [0, *(b - start for b in inner), len(token.text)]
+        words += [p for a, b in itertools.pairwise(pieces) if (p := token.text[a:b].strip(" "))]
     doc_words, spaces = get_words_and_spaces(words, doc.text)
     new = Doc(doc.vocab, words=doc_words, spaces=spaces)
     sentence_starts = {s.start_char for s in doc.sents}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -196,13 +197,26 @@ def segment(text: str) -> list[Sentence]:
     return word_segmenter().segment(text, split_sentences(text))
 
 
+def spans_to_doc(vocab: Vocab, text: str, spans: list[tuple[int, int]]) -> Doc:
+    """A `Doc` with one token per `(start, end)` span of `text` (sorted, not overlapping).
+
+    Where only nothing or a single space separates two spans, the tokens are built directly;
+    any other gap (line breaks, several spaces) becomes spaCy's whitespace tokens.
+    """
+    if not spans:
+        return Doc(vocab, words=[text] if text else [], spaces=[False] if text else [])
+    gaps = [text[b:a] for (_, b), (a, _) in itertools.pairwise(spans)]
+    if spans[0][0] == 0 and all(gap in ("", " ") for gap in gaps) and text[spans[-1][1] :] in ("", " "):
+        words = [text[a:b] for a, b in spans]
+        spaces = [gap == " " for gap in gaps] + [spans[-1][1] < len(text)]
+        return Doc(vocab, words=words, spaces=spaces)
+    words, spaces = get_words_and_spaces([text[a:b] for a, b in spans], text)
+    return Doc(vocab, words=words, spaces=spaces)
+
+
 def to_doc(vocab: Vocab, text: str, sentences: list[Sentence]) -> Doc:
     """Builds a spaCy `Doc` whose tokens are the words and whose sentences are the sentences."""
-    words = [w.text for s in sentences for w in s.words]
-    if not words:
-        return Doc(vocab, words=[text] if text else [], spaces=[False] if text else [])
-    doc_words, spaces = get_words_and_spaces(words, text)
-    doc = Doc(vocab, words=doc_words, spaces=spaces)
+    doc = spans_to_doc(vocab, text, [(w.start, w.end) for s in sentences for w in s.words])
     starts = {s.words[0].start for s in sentences if s.words}
     for token in doc:
         token.is_sent_start = token.i == 0 or token.idx in starts
@@ -250,11 +264,7 @@ class SyllableTokenizer(_StatelessTokenizer):
     """
 
     def __call__(self, text: str) -> Doc:
-        words = [text[a:b] for a, b in syllables(text)]
-        if not words:
-            return Doc(self.vocab, words=[text] if text else [], spaces=[False] if text else [])
-        doc_words, spaces = get_words_and_spaces(words, text)
-        return Doc(self.vocab, words=doc_words, spaces=spaces)
+        return spans_to_doc(self.vocab, text, syllables(text))
 
 
 @registry.tokenizers("vi_news.word_tokenizer.v1")
