@@ -43,7 +43,7 @@ bench: $(INSTALLED)
 
 ## evaluate: NER P/R/F1 per label and syllables/s on both dev sets, next to underthesea (JSON in build/)
 evaluate: $(INSTALLED)
-	$(BIN)/python -m pipeline evaluate --peer --output build/evaluate.json
+	$(BIN)/python -m pipeline evaluate --peer --words --output build/evaluate.json
 
 ## train: retrain the NER model from the VLSP corpora into build/ner and install it in models/ner-vi
 train: $(INSTALLED)

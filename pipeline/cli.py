@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from pipeline import config
-from pipeline.errors import PipelineError
+from pipeline.errors import InputError, PipelineError
 
 app = typer.Typer(
     help="Vietnamese news → tables of people, places, organisations and dates.",
@@ -204,10 +204,15 @@ def evaluate(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Only the first N documents of each corpus.")
     ] = None,
+    words: Annotated[
+        bool,
+        typer.Option(help="Also score word segmentation on UD Vietnamese VTB test, next to underthesea."),
+    ] = False,
     output: Annotated[Path | None, typer.Option(help="Also write the scores here as JSON.")] = None,
 ) -> None:
     """Score the NER stage from raw text: precision, recall, F1 per label, and syllables/s."""
-    from pipeline.evaluate import dev_sets, evaluate_corpora, read_gold, report
+    from pipeline.evaluate import dev_sets, evaluate_corpora, read_gold, report, score_words, word_segmenters
+    from pipeline.vlsp import read_conllu_words
 
     try:
         if paths:
@@ -217,10 +222,22 @@ def evaluate(
         else:
             corpora = {name: docs[:limit] for name, docs in dev_sets(config.SHARED).items()}
         results = evaluate_corpora(corpora, ner=ner.value, model=model, peer=peer)
+        typer.echo(report(results))
+        if words:
+            test = config.SHARED / "data" / "ud-vtb" / "vi_vtb-ud-test.conllu"
+            if not test.is_file():
+                raise InputError(f"{test}: not found; set VI_NER_SHARED")
+            segmentation = score_words(word_segmenters(model), list(read_conllu_words(test))[:limit])
+            results["words (UD-VTB test)"] = segmentation
+            typer.echo(f"\nword segmentation, UD-VTB test ({test.name}):")
+            for name, s in segmentation.items():
+                typer.echo(
+                    f"  {name:<28} P {s['p']:6.2f}  R {s['r']:6.2f}  F1 {s['f']:6.2f}"
+                    f"  {s['syllables_per_s']:6d} syll/s"
+                )
     except PipelineError as exc:
         _fail(str(exc))
         return
-    typer.echo(report(results))
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

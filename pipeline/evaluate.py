@@ -112,20 +112,11 @@ def underthesea_tagger() -> Tagger:
     normalised syllable by syllable the same way, which keeps every offset.
     """
     from underthesea import ner
-    from underthesea.pipeline.text_normalize import token_normalize
 
-    from pipeline.segment import split_sentences, syllables
-
-    def normalised(text: str) -> str:
-        chars = list(text)
-        for a, b in syllables(text):
-            token = token_normalize(text[a:b])
-            if len(token) == b - a:
-                chars[a:b] = token
-        return "".join(chars)
+    from pipeline.segment import split_sentences
 
     def tag(text: str) -> list[tuple[int, int, str]]:
-        plain = normalised(text)
+        plain = _underthesea_spelling(text)
         mentions: list[tuple[int, int, str]] = []
         for start, end in split_sentences(text):
             cursor, open_ = start, None
@@ -146,6 +137,80 @@ def underthesea_tagger() -> Tagger:
         return mentions
 
     return tag
+
+
+def _underthesea_spelling(text: str) -> str:
+    """`text` with each syllable spelt as underthesea returns it ("hoà" → "hòa"), same offsets."""
+    from underthesea.pipeline.text_normalize import token_normalize
+
+    from pipeline.segment import syllables
+
+    chars = list(text)
+    for a, b in syllables(text):
+        token = token_normalize(text[a:b])
+        if len(token) == b - a:
+            chars[a:b] = token
+    return "".join(chars)
+
+
+def score_words(
+    segmenters: dict[str, Callable[[str], Iterable[tuple[int, int]]]], docs: list[GoldDoc]
+) -> dict:
+    """Word segmentation precision, recall and F1 (exact word spans) and syllables/s.
+
+    Args:
+        segmenters: `{name: text → word (start, end) spans}`.
+        docs: Gold documents with `words`.
+
+    Returns:
+        `{name: {"p", "r", "f", "tp", "gold", "pred", "syllables_per_s"}}`.
+    """
+    from pipeline.segment import syllables
+
+    count = sum(len(syllables(doc.text)) for doc in docs)
+    results = {}
+    for name, segment in segmenters.items():
+        tp = gold = pred = 0
+        started = time.perf_counter()
+        found = [set(segment(doc.text)) for doc in docs]
+        seconds = time.perf_counter() - started
+        for doc, words in zip(docs, found, strict=True):
+            truth = set(doc.words)
+            tp, gold, pred = tp + len(truth & words), gold + len(truth), pred + len(words)
+        results[name] = {**_prf(tp, gold, pred), "syllables_per_s": round(count / seconds) if seconds else 0}
+    return results
+
+
+def word_segmenters(model: str | Path | None = None) -> dict[str, Callable[[str], list[tuple[int, int]]]]:
+    """The segmenters to compare: the model's word tagger (when it has one), the CRF path,
+    and underthesea's own `word_tokenize` (its words found back in the text)."""
+    from underthesea import word_tokenize
+
+    from pipeline.segment import DEFAULT_MODEL, load_model, split_sentences, word_segmenter
+
+    def ours(kind: str) -> Callable[[str], list[tuple[int, int]]]:
+        segmenter = word_segmenter(kind, model or DEFAULT_MODEL)
+        return lambda text: [
+            (w.start, w.end) for s in segmenter.segment(text, split_sentences(text)) for w in s.words
+        ]
+
+    def peer(text: str) -> list[tuple[int, int]]:
+        plain, cursor, spans = _underthesea_spelling(text), 0, []
+        for word in word_tokenize(text):
+            found = plain.find(unicodedata.normalize("NFC", word), cursor)
+            if found >= 0:
+                cursor = found + len(word)
+                spans.append((found, cursor))
+        return spans
+
+    systems = {}
+    if "tagger" in load_model(model or DEFAULT_MODEL).pipe_names:
+        systems["pipeline (model)"] = ours("model")
+    systems["pipeline (crf)"] = ours("crf")
+    systems["underthesea word_tokenize()"] = peer
+    for segment in systems.values():
+        segment("Khởi động ở Hà Nội.")  # load the models outside the timing
+    return systems
 
 
 def score(tagger: Tagger, docs: Iterable[GoldDoc]) -> dict:

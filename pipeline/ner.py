@@ -24,19 +24,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import get_words_and_spaces
 from underthesea.pipeline.text_normalize import token_normalize
 
 import pipeline.dates  # noqa: F401  (registers Doc._.dates and the dates component)
-from pipeline import config, resources
-from pipeline.errors import InputError
-from pipeline.segment import syllables, word_dictionary
+from pipeline import resources
+from pipeline.segment import DEFAULT_MODEL, load_model, syllables, word_dictionary
 
 LABELS = ("PER", "LOC", "ORG")
-DEFAULT_MODEL = config.MODELS / "ner-vi"
 
 # The dates stage registers Doc._.dates and Doc._.anchor; the rules read the dates.
 if not Doc.has_extension("candidates"):
@@ -122,19 +119,6 @@ def _gazetteers() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], fr
     return places, orgs, titles, word_dictionary()
 
 
-@functools.cache
-def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
-    """Loads a trained NER pipeline folder once per process.
-
-    Raises:
-        InputError: `path` holds no spaCy pipeline.
-    """
-    path = Path(path)
-    if not (path / "config.cfg").is_file():
-        raise InputError(f"{path}: no trained NER model here (expected a spaCy pipeline folder)")
-    return spacy.load(path)
-
-
 class ModelNer:
     """Proposes mentions with a trained syllable-level spaCy model, one sentence at a time.
 
@@ -148,6 +132,11 @@ class ModelNer:
         self._batch_size = batch_size
 
     def __call__(self, doc: Doc) -> Doc:
+        tagged = doc._.syllable_docs
+        if tagged and all(d.vocab is self._nlp.vocab for _, d in tagged):
+            # The segmenter already ran this model's tok2vec: only its NER layer is left.
+            parsed = self._nlp.get_pipe("ner").pipe([d for _, d in tagged], batch_size=self._batch_size)
+            return self._add(doc, [start for start, _ in tagged], parsed)
         text = doc.text
         starts, texts = [], []
         for sent in doc.sents:
@@ -159,10 +148,14 @@ class ModelNer:
             if start < end:
                 starts.append(start)
                 texts.append(text[start:end])
+        return self._add(doc, starts, self._nlp.pipe(texts, batch_size=self._batch_size))
+
+    @staticmethod
+    def _add(doc: Doc, starts: list[int], parsed: Iterable[Doc]) -> Doc:
         mentions = [
             Mention(offset + e.start_char, offset + e.end_char, e.label_, "model")
-            for offset, parsed in zip(starts, self._nlp.pipe(texts, batch_size=self._batch_size), strict=True)
-            for e in parsed.ents
+            for offset, sentence in zip(starts, parsed, strict=True)
+            for e in sentence.ents
             if e.label_ in LABELS
         ]
         doc._.candidates = (doc._.candidates or []) + mentions

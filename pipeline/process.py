@@ -14,13 +14,13 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import pipeline.dates
-import pipeline.ner
-import pipeline.segment
+import pipeline.dates  # (registers the dates component)
+import pipeline.ner  # noqa: F401  (registers the NER components)
 from pipeline import export
 from pipeline.clean import CleanedArticle, clean_html, clean_page, clean_record
 from pipeline.errors import DocumentError, EmptyDocumentError
 from pipeline.inputs import Columns, InputDocument, read_inputs
+from pipeline.segment import DEFAULT_MODEL, load_model  # (registers the tokenizers too)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,11 @@ NER_BACKENDS = ("model", "crf")
 
 
 def build_nlp(
-    *, stages: Iterable[str] = STAGES, ner: str = "model", model: str | Path | None = None
+    *,
+    stages: Iterable[str] = STAGES,
+    ner: str = "model",
+    model: str | Path | None = None,
+    segmenter: str | None = None,
 ) -> Language:
     """The spaCy pipeline behind the segment, dates and NER stages.
 
@@ -56,7 +60,10 @@ def build_nlp(
         stages: Which stages to run (see `STAGES`).
         ner: The NER backend: `model` (the trained model in `models/ner-vi`, then the rules)
             or `crf` (underthesea's 2017 CRF, then the rules: the baseline).
-        model: Another trained NER pipeline folder for the `model` backend.
+        model: Another trained pipeline folder (word tagger and NER) instead of `models/ner-vi`.
+        segmenter: Word segmentation by `model` (the trained model's word tagger, sharing its
+            network with the NER) or `crf` (underthesea's CRF). Default: `model` when the
+            model has a word tagger, else `crf`.
 
     Returns:
         A `Language` whose tokenizer segments words and sentences.
@@ -68,12 +75,16 @@ def build_nlp(
     stages = resolve_stages(stages)
     if ner not in NER_BACKENDS:
         raise ValueError(f"unknown NER backend {ner!r}; choose from {', '.join(NER_BACKENDS)}")
-    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "vi_news.word_tokenizer.v1"}}})
+    model = str(model or DEFAULT_MODEL)
+    if segmenter is None:
+        segmenter = "model" if "tagger" in load_model(model).pipe_names else "crf"
+    tokenizer = {"@tokenizers": "vi_news.word_tokenizer.v1", "segmenter": segmenter, "model": model}
+    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": tokenizer}})
     if "dates" in stages:
         nlp.add_pipe("vi_news_dates")
     if "ner" in stages:
         if ner == "model":
-            nlp.add_pipe("vi_news_model_ner", config={"model": str(model or pipeline.ner.DEFAULT_MODEL)})
+            nlp.add_pipe("vi_news_model_ner", config={"model": model})
             # Measured on the dev sets (`make evaluate`): repeats help the trained model,
             # listed places are neutral, the other steps undo what it learnt from VLSP.
             rules = {"prefer": "candidates", "fix": False, "fill": "places", "consistent": False}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
+import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces, registry
@@ -18,7 +19,8 @@ from underthesea.pipeline.sent_tokenize import sent_tokenize
 from underthesea.pipeline.text_normalize import token_normalize
 from underthesea.pipeline.word_tokenize import regex_tokenize
 
-from pipeline import resources
+from pipeline import config, resources
+from pipeline.errors import InputError
 
 # underthesea's own syllable grammar (dates like 18/7, URLs, abbreviations kept whole), compiled
 # here once and run on the text as given, so every match carries offsets into it.
@@ -26,6 +28,13 @@ _SYLLABLE_RE = re.compile(regex_tokenize.regex_patterns_combine, re.VERBOSE | re
 _LINE_RE = re.compile(r"[^\n]+")
 _UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _WS_MODEL = Path(regex_tokenize.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
+# The trained model (word tagger and NER); see models/README.md.
+DEFAULT_MODEL = config.MODELS / "ner-vi"
+SEGMENTERS = ("model", "crf")
+
+# The model segmenter's tagged syllable Docs, one per sentence: `(sentence start, Doc)`.
+if not Doc.has_extension("syllable_docs"):
+    Doc.set_extension("syllable_docs", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,35 +147,85 @@ class WordSegmenter:
         sentences = []
         for (s, e), spans, feats in zip(sentence_spans, syllable_spans, features, strict=True):
             tags = self._crf.tag(feats) if spans else []
-            words = self._words(text, spans, tags)
+            words = _words(text, spans, [tag == "I-W" for tag in tags], self._places)
             sentences.append(Sentence(s, e, text[s:e], tuple(words)))
         return sentences
 
-    def _words(self, text: str, spans: list[tuple[int, int]], tags: list[str]) -> list[Word]:
-        groups: list[list[tuple[int, int]]] = []
-        for span, tag in zip(spans, tags, strict=True):
-            # Only a single space may sit inside a word: the tokens table shows words as
-            # syllables separated by spaces, and a word never crosses other punctuation.
-            if tag == "I-W" and groups and text[groups[-1][-1][1] : span[0]] == " ":
-                groups[-1].append(span)
-            else:
-                groups.append([span])
-        words = []
-        for group in groups:
-            for a, b in self._split_glued_names(text, group):
-                words.append(Word(a, b, text[a:b]))
-        return words
 
-    def _split_glued_names(self, text: str, group: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Splits a word that glues a known place to a following name ("Triều Tiên Kim Jong")."""
-        if len(group) < 3:
-            return [(group[0][0], group[-1][1])]
-        for cut in range(len(group) - 1, 0, -1):
-            head = text[group[0][0] : group[cut - 1][1]]
-            if head in self._places and text[group[cut][0]].isupper():
-                rest = group[cut:]
-                return [(group[0][0], group[cut - 1][1]), (rest[0][0], rest[-1][1])]
+class ModelSegmenter:
+    """Word segmentation by the trained model's `tagger`: each syllable is tagged `B` (starts a
+    word) or `I` (continues one), by the same network that then finds the entities.
+
+    The syllable Docs it tagged (with their `tok2vec` output in `doc.tensor`) are handed on
+    in `Doc._.syllable_docs`, so the NER stage only runs the model's last layer.
+    """
+
+    def __init__(self, model: str | Path = DEFAULT_MODEL, batch_size: int = 64) -> None:
+        self.model_path = Path(model)
+        self._nlp = load_model(self.model_path)
+        if "tagger" not in self._nlp.pipe_names:
+            raise InputError(f"{model}: this model has no word tagger; use the CRF segmenter")
+        self._batch_size = batch_size
+        self._places = resources.place_names()
+
+    def segment(self, text: str, sentence_spans: list[tuple[int, int]]) -> list[Sentence]:
+        """Cuts each sentence span of `text` into words."""
+        return self.parse(text, sentence_spans)[0]
+
+    def parse(self, text: str, sentence_spans: list[tuple[int, int]]) -> tuple[list[Sentence], list[Doc]]:
+        """The sentences with their words, and the tagged syllable Doc of each sentence."""
+        docs = [self._nlp.make_doc(text[s:e]) for s, e in sentence_spans]
+        for name in ("tok2vec", "tagger"):
+            docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
+        sentences = []
+        for (s, e), doc in zip(sentence_spans, docs, strict=True):
+            tokens = [t for t in doc if not t.is_space]
+            spans = [(s + t.idx, s + t.idx + len(t)) for t in tokens]
+            words = _words(text, spans, [t.tag_ == "I" for t in tokens], self._places)
+            sentences.append(Sentence(s, e, text[s:e], tuple(words)))
+        return sentences, docs
+
+
+def _words(
+    text: str, spans: list[tuple[int, int]], continues: list[bool], places: frozenset[str]
+) -> list[Word]:
+    """Groups syllable spans into words: `continues[i]` joins syllable i to the word before."""
+    groups: list[list[tuple[int, int]]] = []
+    for span, joined in zip(spans, continues, strict=True):
+        # Only a single space may sit inside a word: the tokens table shows words as
+        # syllables separated by spaces, and a word never crosses other punctuation.
+        if joined and groups and text[groups[-1][-1][1] : span[0]] == " ":
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    return [Word(a, b, text[a:b]) for group in groups for a, b in _split_glued_names(text, group, places)]
+
+
+def _split_glued_names(
+    text: str, group: list[tuple[int, int]], places: frozenset[str]
+) -> list[tuple[int, int]]:
+    """Splits a word that glues a known place to a following name ("Triều Tiên Kim Jong")."""
+    if len(group) < 3:
         return [(group[0][0], group[-1][1])]
+    for cut in range(len(group) - 1, 0, -1):
+        head = text[group[0][0] : group[cut - 1][1]]
+        if head in places and text[group[cut][0]].isupper():
+            rest = group[cut:]
+            return [(group[0][0], group[cut - 1][1]), (rest[0][0], rest[-1][1])]
+    return [(group[0][0], group[-1][1])]
+
+
+@functools.cache
+def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
+    """Loads a trained pipeline folder (word tagger and NER) once per process.
+
+    Raises:
+        InputError: `path` holds no spaCy pipeline.
+    """
+    path = Path(path)
+    if not (path / "config.cfg").is_file():
+        raise InputError(f"{path}: no trained model here (expected a spaCy pipeline folder)")
+    return spacy.load(path)
 
 
 @functools.cache
@@ -176,16 +235,26 @@ def word_dictionary() -> frozenset[str]:
 
 
 @functools.cache
-def word_segmenter() -> WordSegmenter:
-    """The word segmenter, loaded once per process."""
-    return WordSegmenter()
+def word_segmenter(kind: str = "crf", model: str | Path = DEFAULT_MODEL) -> WordSegmenter | ModelSegmenter:
+    """A word segmenter, loaded once per process: `crf` (underthesea's) or `model` (ours).
+
+    Raises:
+        ValueError: An unknown kind.
+        InputError: `model` has no word tagger.
+    """
+    if kind == "crf":
+        return WordSegmenter()
+    if kind == "model":
+        return ModelSegmenter(model)
+    raise ValueError(f"unknown segmenter {kind!r}; choose from {', '.join(SEGMENTERS)}")
 
 
-def segment(text: str) -> list[Sentence]:
+def segment(text: str, *, segmenter: str = "crf") -> list[Sentence]:
     """Splits text into sentences and Vietnamese words.
 
     Args:
         text: The document text.
+        segmenter: `crf` (underthesea's CRF) or `model` (the trained model's word tagger).
 
     Returns:
         The sentences, each with its words; every offset slices back to the text.
@@ -194,7 +263,7 @@ def segment(text: str) -> list[Sentence]:
         >>> [w.text for w in segment("Hoà Bình là một tỉnh.")[0].words]
         ['Hoà Bình', 'là', 'một', 'tỉnh', '.']
     """
-    return word_segmenter().segment(text, split_sentences(text))
+    return word_segmenter(segmenter).segment(text, split_sentences(text))
 
 
 def spans_to_doc(vocab: Vocab, text: str, spans: list[tuple[int, int]]) -> Doc:
@@ -250,10 +319,26 @@ class _StatelessTokenizer:
 
 
 class VietnameseTokenizer(_StatelessTokenizer):
-    """A spaCy tokenizer: Vietnamese words as tokens, sentence boundaries already set."""
+    """A spaCy tokenizer: Vietnamese words as tokens, sentence boundaries already set.
+
+    Args:
+        vocab: The pipeline's vocabulary.
+        segmenter: `crf` or `model` (see `word_segmenter`).
+        model: The trained model folder for the `model` segmenter.
+    """
+
+    def __init__(self, vocab: Vocab, segmenter: str = "crf", model: str | Path = DEFAULT_MODEL) -> None:
+        super().__init__(vocab)
+        self._segmenter = word_segmenter(segmenter, model)
 
     def __call__(self, text: str) -> Doc:
-        return to_doc(self.vocab, text, segment(text))
+        spans = split_sentences(text)
+        if isinstance(self._segmenter, ModelSegmenter):
+            sentences, syllable_docs = self._segmenter.parse(text, spans)
+            doc = to_doc(self.vocab, text, sentences)
+            doc._.syllable_docs = [(s.start, d) for s, d in zip(sentences, syllable_docs, strict=True)]
+            return doc
+        return to_doc(self.vocab, text, self._segmenter.segment(text, spans))
 
 
 class SyllableTokenizer(_StatelessTokenizer):
@@ -268,9 +353,12 @@ class SyllableTokenizer(_StatelessTokenizer):
 
 
 @registry.tokenizers("vi_news.word_tokenizer.v1")
-def create_word_tokenizer() -> Callable[[Language], VietnameseTokenizer]:
-    """spaCy config hook: `[nlp.tokenizer] @tokenizers = "vi_news.word_tokenizer.v1"`."""
-    return lambda nlp: VietnameseTokenizer(nlp.vocab)
+def create_word_tokenizer(
+    segmenter: str = "crf", model: str = str(DEFAULT_MODEL)
+) -> Callable[[Language], VietnameseTokenizer]:
+    """spaCy config hook: `[nlp.tokenizer] @tokenizers = "vi_news.word_tokenizer.v1"`,
+    with `segmenter = "crf"` or `"model"` and, for the latter, the `model` folder."""
+    return lambda nlp: VietnameseTokenizer(nlp.vocab, segmenter, model)
 
 
 @registry.tokenizers("vi_news.syllable_tokenizer.v1")

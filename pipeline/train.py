@@ -18,11 +18,12 @@ from spacy.util import filter_spans, registry
 
 import pipeline.segment  # noqa: F401  (registers vi_news.syllable_tokenizer.v1)
 from pipeline.errors import InputError
-from pipeline.evaluate import model_tagger
+from pipeline.evaluate import model_tagger, score
 from pipeline.segment import split_sentences
 from pipeline.vlsp import (
     GoldDoc,
     drop_title,
+    read_conllu_words,
     read_vlsp2016,
     read_vlsp2018,
     split_vlsp2016,
@@ -75,17 +76,30 @@ def chunks(doc: GoldDoc) -> Iterator[GoldDoc]:
             i += 1
             end = spans[i][1]
         inside = tuple((s - start, e - start, lab) for s, e, lab in entities if start <= s and e <= end)
-        yield GoldDoc(f"{doc.doc_id}#{start}", doc.text[start:end], inside)
+        words = tuple((s - start, e - start) for s, e in doc.words if start <= s and e <= end)
+        yield GoldDoc(f"{doc.doc_id}#{start}", doc.text[start:end], inside, words)
         i += 1
 
 
-def to_spacy(nlp: Language, doc: GoldDoc, counts: Counter[str]) -> Doc:
-    """Tokenises a gold document and sets `doc.ents` from its character spans.
+def to_spacy(nlp: Language, doc: GoldDoc, counts: Counter[str], *, entities: bool = True) -> Doc:
+    """Tokenises a gold document; sets `doc.ents` from its character spans and, for a
+    word-segmented corpus, each syllable's word tag (`B` starts a word, `I` continues it).
 
     A boundary inside a syllable token is widened to the token (`alignment_mode="expand"`)
-    and counted in `counts["expanded"]`; mentions that then overlap keep the longest.
+    and counted in `counts["expanded"]`; mentions that then overlap keep the longest. With
+    `entities=False` (a corpus without NER annotation) the entities stay missing, not `O`;
+    syllables of a document without words keep no tag (missing for the tagger).
     """
     spacy_doc = nlp.make_doc(doc.text)
+    for start, end in doc.words:
+        span = spacy_doc.char_span(start, end)
+        if span is None:
+            counts["word_misaligned"] += 1
+            continue
+        for token in span:
+            token.tag_ = "B" if token.i == span.start else "I"
+    if not entities:
+        return spacy_doc
     spans = []
     for start, end, label in doc.entities:
         counts["entities"] += 1
@@ -104,8 +118,9 @@ def to_spacy(nlp: Language, doc: GoldDoc, counts: Counter[str]) -> Doc:
 def build_corpus(shared: Path, out_dir: Path) -> dict[str, int]:
     """Writes the training and dev DocBins: one Doc per sentence, syllable tokens.
 
-    `train.spacy` holds the VLSP 2016 train split and VLSP 2018 train; `dev2016.spacy`
-    and `dev2018.spacy` the two dev sets.
+    `train.spacy` holds the VLSP 2016 train split and VLSP 2018 train (entities), plus the
+    UD Vietnamese VTB train sentences (words only: their entities stay missing); VLSP 2016
+    also gives word tags. `dev2016.spacy` and `dev2018.spacy` are the two dev sets.
 
     Args:
         shared: The shared data folder.
@@ -119,18 +134,21 @@ def build_corpus(shared: Path, out_dir: Path) -> dict[str, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     nlp = blank_nlp()
     stats: dict[str, int] = {}
+    ud_train = shared / "data" / "ud-vtb" / "vi_vtb-ud-train.conllu"
+    words_only = list(read_conllu_words(ud_train)) if ud_train.is_file() else []
     files = {
-        "train": corpora["train2016"] + corpora["train2018"],
-        "dev2016": corpora["dev2016"],
-        "dev2018": corpora["dev2018"],
+        "train": [(doc, True) for doc in corpora["train2016"] + corpora["train2018"]]
+        + [(doc, False) for doc in words_only],
+        "dev2016": [(doc, True) for doc in corpora["dev2016"]],
+        "dev2018": [(doc, True) for doc in corpora["dev2018"]],
     }
     for name, docs in files.items():
         counts: Counter[str] = Counter()
         bin_ = DocBin(store_user_data=False)
-        for doc in docs:
+        for doc, has_entities in docs:
             for chunk in chunks(doc):
                 if chunk.text.strip():
-                    bin_.add(to_spacy(nlp, chunk, counts))
+                    bin_.add(to_spacy(nlp, chunk, counts, entities=has_entities))
         bin_.to_disk(out_dir / f"{name}.spacy")
         stats[name] = len(bin_)
         for key, value in counts.items():
@@ -315,11 +333,11 @@ def _main(argv: list[str] | None = None) -> None:
     run.add_argument("out_dir", type=Path)
     run.add_argument("--corpus-dir", type=Path, required=True)
     run.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
-    score = commands.add_parser("evaluate", help="score a pipeline from raw text")
-    score.add_argument("model", type=Path)
-    score.add_argument("shared", type=Path)
-    score.add_argument("--split", choices=["dev2016", "dev2018"], nargs="+", default=["dev2016", "dev2018"])
-    score.add_argument("--output", type=Path, help="write the scores as JSON here")
+    scoring = commands.add_parser("evaluate", help="score a pipeline alone (no rules) from raw text")
+    scoring.add_argument("model", type=Path)
+    scoring.add_argument("shared", type=Path)
+    scoring.add_argument("--split", choices=["dev2016", "dev2018"], nargs="+", default=["dev2016", "dev2018"])
+    scoring.add_argument("--output", type=Path, help="write the scores as JSON here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", force=True)
 

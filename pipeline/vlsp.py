@@ -36,11 +36,13 @@ _STRAIGHT_QUOTES = frozenset({'"', "'", "''"})
 
 @dataclass(frozen=True, slots=True)
 class GoldDoc:
-    """A document's text and its gold entities as `(start, end, label)` character spans."""
+    """A document's text, its gold entities as `(start, end, label)` character spans and,
+    where the corpus is word-segmented, its gold words as `(start, end)` spans."""
 
     doc_id: str
     text: str
     entities: tuple[tuple[int, int, str], ...]
+    words: tuple[tuple[int, int], ...] = ()
 
 
 def _nfc(text: str) -> str:
@@ -134,6 +136,7 @@ def _parse_vlsp2016(doc_id: str, lines: list[str]) -> GoldDoc:
 
     # (start, end, BIO tag) per word; None marks a sentence boundary.
     tagged: list[tuple[int, int, str] | None] = []
+    words: list[tuple[int, int]] = []
     for line in lines[docstart + 1 :]:
         stripped = line.strip()
         if not stripped:
@@ -148,9 +151,10 @@ def _parse_vlsp2016(doc_id: str, lines: list[str]) -> GoldDoc:
         word = _vlsp2016_word(columns[0])
         if word:
             start, end = builder.add(word)
+            words.append((start, end))
             tagged.append((start, end, columns[3].strip() if len(columns) > 3 else "O"))
     entities = tuple(span for span in _bio_spans(tagged) if span[2] in LABELS)
-    return GoldDoc(doc_id, builder.text().rstrip(), entities)
+    return GoldDoc(doc_id, builder.text().rstrip(), entities, tuple(words))
 
 
 def read_vlsp2016(path: Path) -> Iterator[GoldDoc]:
@@ -297,6 +301,36 @@ def read_conll(path: Path) -> Iterator[GoldDoc]:
             yield _parse_conll(f"{doc_id}#{part}" if part else doc_id, current)
 
 
+def read_conllu_words(path: Path) -> Iterator[GoldDoc]:
+    """Reads word segmentation from a CoNLL-U file (UD Vietnamese VTB): one sentence per doc.
+
+    A word's FORM holds its syllables separated by spaces ("chủ tịch"); the text is rebuilt
+    the way `read_vlsp2016` does. Multiword-token and empty-node lines are skipped.
+
+    Args:
+        path: A `.conllu` file.
+
+    Yields:
+        One `GoldDoc` per sentence (its `sent_id`), with `words` and no entities.
+    """
+    builder, words, sent_id = _TextBuilder(), [], ""
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        if line.startswith("# sent_id"):
+            sent_id = line.partition("=")[2].strip()
+        elif not line.strip():
+            if words:
+                yield GoldDoc(sent_id, builder.text().rstrip(), (), tuple(words))
+            builder, words = _TextBuilder(), []
+        elif not line.startswith("#"):
+            columns = line.split("\t")
+            if len(columns) > 1 and columns[0].isdigit():
+                word = _vlsp2016_word(columns[1])
+                if word:
+                    words.append(builder.add(word))
+    if words:
+        yield GoldDoc(sent_id, builder.text().rstrip(), (), tuple(words))
+
+
 def split_vlsp2016(docs: Iterable[GoldDoc]) -> tuple[list[GoldDoc], list[GoldDoc]]:
     """Holds out whole documents: every 8th document by `doc_id` goes to dev.
 
@@ -321,4 +355,5 @@ def drop_title(doc: GoldDoc) -> GoldDoc:
     if cut == 0:
         return doc
     entities = tuple((s - cut, e - cut, label) for s, e, label in doc.entities if s >= cut)
-    return GoldDoc(doc.doc_id, doc.text[cut:], entities)
+    words = tuple((s - cut, e - cut) for s, e in doc.words if s >= cut)
+    return GoldDoc(doc.doc_id, doc.text[cut:], entities, words)

@@ -136,3 +136,39 @@ def test_accuracy_does_not_regress(shared: Path) -> None:
     for name, systems in results.items():
         f1 = systems["pipeline (model)"]["micro"]["f"]
         assert f1 >= SMOKE_F1[name] - 2.0, f"{name}: micro F1 {f1} fell below {SMOKE_F1[name]} - 2"
+
+
+CONLLU = (
+    "# sent_id = test-s1\n"
+    "# text = Chủ tịch xã Bùi Văn Luyến nói .\n"
+    "1\tChủ tịch\tchủ tịch\tNOUN\t_\t_\t0\troot\t_\t_\n"
+    "2\txã\txã\tNOUN\t_\t_\t1\tnmod\t_\t_\n"
+    "3\tBùi Văn Luyến\tBùi Văn Luyến\tPROPN\t_\t_\t1\tnmod\t_\t_\n"
+    "4\tnói\tnói\tVERB\t_\t_\t1\tacl\t_\t_\n"
+    "5\t.\t.\tPUNCT\t_\t_\t1\tpunct\t_\t_\n"
+    "\n"
+)
+
+
+def test_word_segmentation_scored_on_conllu(tmp_path: Path) -> None:
+    from pipeline.evaluate import score_words
+    from pipeline.vlsp import read_conllu_words
+
+    path = tmp_path / "ud.conllu"
+    path.write_text(CONLLU, encoding="utf-8")
+    (doc,) = read_conllu_words(path)
+    assert doc.text == "Chủ tịch xã Bùi Văn Luyến nói."
+    assert [doc.text[a:b] for a, b in doc.words] == ["Chủ tịch", "xã", "Bùi Văn Luyến", "nói", "."]
+    # One system splits the name, one gets every word.
+    split_name = [(0, 8), (9, 11), (12, 15), (16, 25), (26, 29), (29, 30)]
+    scores = score_words({"split": lambda _: split_name, "gold": lambda _: list(doc.words)}, [doc])
+    assert scores["split"] | {"syllables_per_s": 0} == {
+        "p": 66.67,
+        "r": 80.0,
+        "f": 72.73,
+        "tp": 4,
+        "gold": 5,
+        "pred": 6,
+        "syllables_per_s": 0,
+    }
+    assert scores["gold"]["f"] == 100.0
