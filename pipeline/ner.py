@@ -31,7 +31,7 @@ from underthesea.pipeline.text_normalize import token_normalize
 
 import pipeline.dates  # noqa: F401  (registers Doc._.dates and the dates component)
 from pipeline import resources
-from pipeline.segment import DEFAULT_MODEL, load_model, syllables, word_dictionary
+from pipeline.segment import DEFAULT_MODEL, load_model, model_spelling, syllables, word_dictionary
 
 LABELS = ("PER", "LOC", "ORG")
 
@@ -148,6 +148,7 @@ class ModelNer:
             if start < end:
                 starts.append(start)
                 texts.append(text[start:end])
+        texts = [model_spelling(t) for t in texts]  # same lengths: offsets still hold
         return self._add(doc, starts, self._nlp.pipe(texts, batch_size=self._batch_size))
 
     @staticmethod

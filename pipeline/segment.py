@@ -174,7 +174,9 @@ class ModelSegmenter:
 
     def parse(self, text: str, sentence_spans: list[tuple[int, int]]) -> tuple[list[Sentence], list[Doc]]:
         """The sentences with their words, and the tagged syllable Doc of each sentence."""
-        docs = [self._nlp.make_doc(text[s:e]) for s, e in sentence_spans]
+        # The model reads the corpora's spelling; offsets are the same in both texts.
+        spelt = model_spelling(text)
+        docs = [self._nlp.make_doc(spelt[s:e]) for s, e in sentence_spans]
         for name in ("tok2vec", "tagger"):
             docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
         sentences = []
@@ -213,6 +215,24 @@ def _split_glued_names(
             rest = group[cut:]
             return [(group[0][0], group[cut - 1][1]), (rest[0][0], rest[-1][1])]
     return [(group[0][0], group[-1][1])]
+
+
+@functools.cache
+def _respellings() -> dict[str, str]:
+    from underthesea.pipeline.text_normalize.token_normalize import token_map
+
+    return {old: new for old, new in token_map.items() if len(old) == len(new) and old != new}
+
+
+# Words that may need respelling: every respelt syllable has a letter outside plain a-z.
+_NON_ASCII_WORD_RE = re.compile(r"\w*[^\x00-\x7f\W]\w*")
+
+
+def model_spelling(text: str) -> str:
+    """`text` with syllables in the spelling the training corpora use ("Hoà" → "Hòa",
+    "thuỷ" → "thủy"), for the model's eyes only: lengths, hence offsets, are unchanged."""
+    respell = _respellings()
+    return _NON_ASCII_WORD_RE.sub(lambda m: respell.get(m.group(), m.group()), text)
 
 
 @functools.cache

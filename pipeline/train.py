@@ -332,7 +332,9 @@ def _main(argv: list[str] | None = None) -> None:
     run.add_argument("config", type=Path)
     run.add_argument("out_dir", type=Path)
     run.add_argument("--corpus-dir", type=Path, required=True)
-    run.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
+    run.add_argument(
+        "--set", nargs="*", action="extend", default=[], metavar="KEY=VALUE", help="config overrides"
+    )
     scoring = commands.add_parser("evaluate", help="score a pipeline alone (no rules) from raw text")
     scoring.add_argument("model", type=Path)
     scoring.add_argument("shared", type=Path)

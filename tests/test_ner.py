@@ -15,7 +15,7 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (
+        pytest.param(
             "Ngày 18/7, Chủ tịch Triều Tiên Kim Jong Un đã tiếp phái đoàn quân sự Nga do Thứ trưởng "
             "Bộ Quốc phòng Alexei Krivoruchko dẫn đầu thăm Bình Nhưỡng.",
             [
@@ -26,6 +26,8 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
                 ("Alexei Krivoruchko", "PER"),
                 ("Bình Nhưỡng", "LOC"),
             ],
+            # Found in the sample page's fuller context (test_sample_pages_entities).
+            marks=pytest.mark.xfail(strict=True, reason="known miss of models/ner-vi: name after a ministry"),
         ),
         (
             "Bộ trưởng Quốc phòng Nga Andrei Belousov tại Bình Nhưỡng. Ảnh: RIA Novosti",
@@ -45,7 +47,14 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
         ),
         # Dates and titles are what underthesea's CRF mistakes for places; the model does not.
         ("Hồi tháng 7, Chủ tịch đã phát biểu tại hội nghị.", []),
-        ("Hoà Bình là một tỉnh miền núi.", [("Hoà Bình", "LOC")]),
+        pytest.param(
+            "Hoà Bình là một tỉnh miền núi.",
+            [("Hoà Bình", "LOC")],
+            marks=pytest.mark.xfail(
+                strict=True, reason="known miss of models/ner-vi: a bare 'Hoà Bình' read as a person"
+            ),
+        ),
+        ("Tỉnh Hòa Bình có nhiều đồi núi.", [("Tỉnh Hòa Bình", "LOC")]),
         (
             "Theo Hãng thông tấn trung ương Triều Tiên (KCNA), Tổng thống Putin đã đến Moskva.",
             [
@@ -59,7 +68,7 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
             "Tổng Bí thư Tô Lâm gặp Chủ tịch Quốc hội Trần Thanh Mẫn tại TP.HCM.",
             [("Tô Lâm", "PER"), ("Quốc hội", "ORG"), ("Trần Thanh Mẫn", "PER"), ("TP.HCM", "LOC")],
             marks=pytest.mark.xfail(
-                strict=True, reason="known miss of models/ner-vi: 'Quốc hội' after a title"
+                strict=True, reason="known miss of models/ner-vi: 'Quốc hội Trần Thanh Mẫn' as one ORG"
             ),
         ),
         # One label per name in a document; reporters ("PV") and newspapers are no people.
@@ -67,9 +76,6 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
             "TAND TP. Đà Nẵng tuyên phạt Hồ Xuân Huy 12 năm tù. "
             "Theo lời khai của Huy tại phiên toà, ông Huy nói dối.",
             [("TAND TP. Đà Nẵng", "ORG"), ("Hồ Xuân Huy", "PER"), ("Huy", "PER"), ("Huy", "PER")],
-            marks=pytest.mark.xfail(
-                strict=True, reason="known miss of models/ner-vi: 'Hồ Xuân Huy' after a verb"
-            ),
         ),
         (
             "Trao đổi với PV báo Người Lao Động, anh Quốc Tiệp cho biết.",

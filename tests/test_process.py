@@ -70,10 +70,13 @@ def test_tables_have_schema_dtypes(sample_tables: dict) -> None:
 
 
 def test_tokens_carry_entity_tags(sample_tables: dict) -> None:
-    tokens = sample_tables["tokens"]
-    kim = tokens[(tokens["doc_id"] == SAMPLE_000.name) & tokens["text"].isin(["Kim Jong", "Un"])].head(2)
-    assert kim["ent_iob"].tolist() == ["B", "I"]
-    assert kim["ent_label"].tolist() == ["PER", "PER"]
+    entities, tokens = sample_tables["entities"], sample_tables["tokens"]
+    kim = entities[(entities["doc_id"] == SAMPLE_000.name) & (entities["text"] == "Kim Jong Un")].iloc[0]
+    doc_tokens = tokens[tokens["doc_id"] == SAMPLE_000.name]
+    inside = doc_tokens[(doc_tokens["start"] >= kim["start"]) & (doc_tokens["end"] <= kim["end"])]
+    assert " ".join(inside["text"]) == "Kim Jong Un"
+    assert inside["ent_iob"].tolist() == ["B"] + ["I"] * (len(inside) - 1)
+    assert set(inside["ent_label"]) == {"PER"}
 
 
 def test_annotate_texts_and_frames() -> None:

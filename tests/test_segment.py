@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from spacy.vocab import Vocab
 
 from pipeline.segment import SyllableTokenizer, VietnameseTokenizer, segment, split_sentences, syllables
+from tests.conftest import SAMPLE_003
 
 
 @pytest.mark.parametrize(
@@ -124,3 +125,36 @@ def test_offsets_slice_back(text: str) -> None:
             assert sentence.start <= word.start < word.end <= sentence.end
     doc = VietnameseTokenizer(Vocab())(text)
     assert doc.text == text
+
+
+def test_model_segmenter_words() -> None:
+    text = "Hoà Bình là một tỉnh miền núi phía Bắc. Chủ tịch Triều Tiên tiếp đoàn tại Bình Nhưỡng."
+    first, second = segment(text, segmenter="model")
+    assert [w.text for w in first.words] == [
+        "Hoà Bình",
+        "là",
+        "một",
+        "tỉnh",
+        "miền",
+        "núi",
+        "phía",
+        "Bắc",
+        ".",
+    ]
+    assert [w.text for w in second.words][:2] == ["Chủ tịch", "Triều Tiên"]
+    assert second.words[-2].text == "Bình Nhưỡng"
+    assert all(text[w.start : w.end] == w.text for s in (first, second) for w in s.words)
+
+
+def test_ner_reuses_the_segmenters_network() -> None:
+    """With the model segmenter, NER runs only the model's last layer on the tagged
+    syllables; the entities are the same as when the model reads the sentences itself."""
+    from pipeline.process import annotate_text, build_nlp
+
+    text = SAMPLE_003.read_text(encoding="utf-8")
+    shared, alone = build_nlp(segmenter="model"), build_nlp(segmenter="crf")
+    doc = annotate_text(shared, text)
+    assert doc._.syllable_docs
+    ents = {(e.start_char, e.end_char, e.label_) for e in doc.ents}
+    assert ents == {(e.start_char, e.end_char, e.label_) for e in annotate_text(alone, text).ents}
+    assert len(ents) > 20
