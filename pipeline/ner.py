@@ -453,10 +453,12 @@ def _split_tokens(doc: Doc, cuts: list[int]) -> Doc:
         pieces = [0, *(b - start for b in inner), len(token.text)]
         words += [p for a, b in itertools.pairwise(pieces) if (p := token.text[a:b].strip(" "))]
     doc_words, spaces = get_words_and_spaces(words, doc.text)
-    new = Doc(doc.vocab, words=doc_words, spaces=spaces)
     sentence_starts = {s.start_char for s in doc.sents}
-    for token in new:
-        token.is_sent_start = token.i == 0 or token.idx in sentence_starts
+    starts, offset = [], 0
+    for word, space in zip(doc_words, spaces, strict=True):
+        starts.append(not starts or offset in sentence_starts)
+        offset += len(word) + space
+    new = Doc(doc.vocab, words=doc_words, spaces=spaces, sent_starts=starts)
     new.user_data = dict(doc.user_data)
     return new
 

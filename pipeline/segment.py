@@ -286,11 +286,14 @@ def segment(text: str, *, segmenter: str = "crf") -> list[Sentence]:
     return word_segmenter(segmenter).segment(text, split_sentences(text))
 
 
-def spans_to_doc(vocab: Vocab, text: str, spans: list[tuple[int, int]]) -> Doc:
+def spans_to_doc(
+    vocab: Vocab, text: str, spans: list[tuple[int, int]], sentence_starts: set[int] | None = None
+) -> Doc:
     """A `Doc` with one token per `(start, end)` span of `text` (sorted, not overlapping).
 
     Where only nothing or a single space separates two spans, the tokens are built directly;
-    any other gap (line breaks, several spaces) becomes spaCy's whitespace tokens.
+    any other gap (line breaks, several spaces) becomes spaCy's whitespace tokens. With
+    `sentence_starts` (character offsets), a sentence starts at each token found there.
     """
     if not spans:
         return Doc(vocab, words=[text] if text else [], spaces=[False] if text else [])
@@ -298,18 +301,23 @@ def spans_to_doc(vocab: Vocab, text: str, spans: list[tuple[int, int]]) -> Doc:
     if spans[0][0] == 0 and all(gap in ("", " ") for gap in gaps) and text[spans[-1][1] :] in ("", " "):
         words = [text[a:b] for a, b in spans]
         spaces = [gap == " " for gap in gaps] + [spans[-1][1] < len(text)]
+    else:
+        words, spaces = get_words_and_spaces([text[a:b] for a, b in spans], text)
+    if sentence_starts is None:
         return Doc(vocab, words=words, spaces=spaces)
-    words, spaces = get_words_and_spaces([text[a:b] for a, b in spans], text)
-    return Doc(vocab, words=words, spaces=spaces)
+    # Sentence starts are given to the constructor: setting them token by token afterwards
+    # costs a scan of the whole Doc per token.
+    starts, offset = [], 0
+    for word, space in zip(words, spaces, strict=True):
+        starts.append(not starts or offset in sentence_starts)
+        offset += len(word) + space
+    return Doc(vocab, words=words, spaces=spaces, sent_starts=starts)
 
 
 def to_doc(vocab: Vocab, text: str, sentences: list[Sentence]) -> Doc:
     """Builds a spaCy `Doc` whose tokens are the words and whose sentences are the sentences."""
-    doc = spans_to_doc(vocab, text, [(w.start, w.end) for s in sentences for w in s.words])
-    starts = {s.words[0].start for s in sentences if s.words}
-    for token in doc:
-        token.is_sent_start = token.i == 0 or token.idx in starts
-    return doc
+    spans = [(w.start, w.end) for s in sentences for w in s.words]
+    return spans_to_doc(vocab, text, spans, {s.words[0].start for s in sentences if s.words})
 
 
 class _StatelessTokenizer:
