@@ -250,8 +250,12 @@ def train(
         "build/ner"
     ),
     config_file: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path(
-        "configs/ner-vectors.cfg"
+        "configs/ner-words.cfg"
     ),
+    extra: Annotated[
+        list[Path] | None,
+        typer.Option(help="One's own annotated corpus (CoNLL, VLSP) to add to the training set; repeatable."),
+    ] = None,
     shared: Annotated[
         Path, typer.Option(help="The shared data folder (VLSP corpora, news).")
     ] = config.SHARED,
@@ -262,11 +266,13 @@ def train(
         Path | None, typer.Option(help="Copy the best model here when done (e.g. models/ner-vi).")
     ] = None,
 ) -> None:
-    """Train the NER model: VLSP corpora → DocBins → syllable vectors → spaCy training."""
+    """Train the model (word tagger + NER): VLSP and UD corpora → DocBins → syllable vectors → spaCy."""
     from pipeline.train import train_all
 
     try:
-        best = train_all(shared, output, config=config_file, vectors=vectors, install=install)
+        best = train_all(
+            shared, output, config=config_file, vectors=vectors, install=install, extra=extra or ()
+        )
     except PipelineError as exc:
         _fail(str(exc))
         return

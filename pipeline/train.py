@@ -7,7 +7,7 @@ import itertools
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import spacy
@@ -18,7 +18,7 @@ from spacy.util import filter_spans, registry
 
 import pipeline.segment  # noqa: F401  (registers vi_news.syllable_tokenizer.v1)
 from pipeline.errors import InputError
-from pipeline.evaluate import model_tagger, score
+from pipeline.evaluate import model_tagger, read_gold, score
 from pipeline.segment import split_sentences
 from pipeline.vlsp import (
     GoldDoc,
@@ -115,7 +115,7 @@ def to_spacy(nlp: Language, doc: GoldDoc, counts: Counter[str], *, entities: boo
     return spacy_doc
 
 
-def build_corpus(shared: Path, out_dir: Path) -> dict[str, int]:
+def build_corpus(shared: Path, out_dir: Path, *, extra: Iterable[Path] = ()) -> dict[str, int]:
     """Writes the training and dev DocBins: one Doc per sentence, syllable tokens.
 
     `train.spacy` holds the VLSP 2016 train split and VLSP 2018 train (entities), plus the
@@ -125,6 +125,8 @@ def build_corpus(shared: Path, out_dir: Path) -> dict[str, int]:
     Args:
         shared: The shared data folder.
         out_dir: Where to write the `.spacy` files (created if missing).
+        extra: More annotated corpora for `train.spacy` (VLSP 2016/2018 or CoNLL folders or
+            files, read by `pipeline.evaluate.read_gold`): one's own data.
 
     Returns:
         Counts: Docs per file, gold entities, and boundaries that fell inside a token
@@ -136,8 +138,10 @@ def build_corpus(shared: Path, out_dir: Path) -> dict[str, int]:
     stats: dict[str, int] = {}
     ud_train = shared / "data" / "ud-vtb" / "vi_vtb-ud-train.conllu"
     words_only = list(read_conllu_words(ud_train)) if ud_train.is_file() else []
+    own = [doc for path in extra for doc in read_gold(path)]
     files = {
         "train": [(doc, True) for doc in corpora["train2016"] + corpora["train2018"]]
+        + [(doc, True) for doc in own]
         + [(doc, False) for doc in words_only],
         "dev2016": [(doc, True) for doc in corpora["dev2016"]],
         "dev2018": [(doc, True) for doc in corpora["dev2018"]],
@@ -264,6 +268,8 @@ def train_all(
     config: Path,
     vectors: Path | None = None,
     install: Path | None = None,
+    extra: Iterable[Path] = (),
+    overrides: dict | None = None,
 ) -> Path:
     """The whole recipe behind `make train`: corpus, vectors, training, optional install.
 
@@ -273,6 +279,8 @@ def train_all(
         config: The spaCy training config.
         vectors: A ready spaCy vectors folder; default: train them here with floret.
         install: Copy the best model to this folder when done (replacing what is there).
+        extra: One's own annotated corpora (CoNLL, VLSP) added to the training set.
+        overrides: Further config overrides (`{"training.max_steps": 100}`).
 
     Returns:
         The best model's folder (`install` when given).
@@ -283,7 +291,7 @@ def train_all(
     import shutil
 
     corpus_dir = out_dir / "corpus"
-    build_corpus(shared, corpus_dir)
+    build_corpus(shared, corpus_dir, extra=extra)
     if vectors is None:
         try:
             import floret  # noqa: F401
@@ -295,7 +303,8 @@ def train_all(
         if not news.is_file():
             raise InputError(f"{news}: not found; the vectors are trained on it")
         vectors = train_vectors(news, out_dir / "vectors")
-    best = train(config, out_dir / "run", corpus_dir=corpus_dir, overrides={"paths.vectors": str(vectors)})
+    settings = {"paths.vectors": str(vectors), **(overrides or {})}
+    best = train(config, out_dir / "run", corpus_dir=corpus_dir, overrides=settings)
     if install is None:
         return best
     staging = install.with_name(install.name + ".new")

@@ -1,0 +1,39 @@
+"""Training end to end, shortened: the real corpora and config, a few steps, an installed model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import config
+from pipeline.segment import load_model
+
+
+@pytest.mark.slow
+def test_train_builds_and_installs_a_working_model(shared: Path, tmp_path: Path) -> None:
+    from pipeline.train import train_all
+
+    own = tmp_path / "own.conll"
+    own.write_text("Ông\tO\nNguyễn_Văn_An\tB-PER\nđến\tO\nHà_Nội\tB-LOC\n.\tO\n", encoding="utf-8")
+    installed = train_all(
+        shared,
+        tmp_path / "work",
+        config=config.PROJECT_ROOT / "configs" / "ner-words.cfg",
+        vectors=config.MODELS / "ner-vi",  # its syllable vectors, instead of training new ones
+        install=tmp_path / "ner-vi",
+        extra=[own],
+        overrides={
+            "training.max_steps": 2,
+            "training.eval_frequency": 1,
+            "corpora.dev.names": ["dev2016.spacy"],
+        },
+    )
+    assert installed == tmp_path / "ner-vi"
+    assert (tmp_path / "work" / "corpus" / "train.spacy").is_file()
+    nlp = load_model(installed)
+    assert nlp.pipe_names == ["tok2vec", "tagger", "ner"]
+    assert set(nlp.get_pipe("ner").labels) == {"PER", "LOC", "ORG"}
+    assert set(nlp.get_pipe("tagger").labels) == {"B", "I"}
+    doc = nlp("Ông Nguyễn Văn An đến Hà Nội.")
+    assert [t.text for t in doc] == ["Ông", "Nguyễn", "Văn", "An", "đến", "Hà", "Nội", "."]
