@@ -20,7 +20,7 @@ from pipeline import export
 from pipeline.clean import CleanedArticle, clean_html, clean_page, clean_record
 from pipeline.errors import DocumentError, EmptyDocumentError
 from pipeline.inputs import Columns, InputDocument, read_inputs
-from pipeline.segment import DEFAULT_MODEL, load_model  # (registers the tokenizers too)
+from pipeline.segment import DEFAULT_MODEL, default_segmenter  # (registers the tokenizers too)
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ def build_nlp(
             or `crf` (underthesea's 2017 CRF, then the rules: the baseline).
         model: Another trained pipeline folder (word tagger and NER) instead of `models/ner-vi`.
         segmenter: Word segmentation by `model` (the trained model's word tagger, sharing its
-            network with the NER) or `crf` (underthesea's CRF). Default: `model` when the
-            model has a word tagger, else `crf`.
+            network with the NER) or `crf` (underthesea's CRF). Default: `crf` for the `crf`
+            backend, else `model` when the model has a word tagger.
 
     Returns:
         A `Language` whose tokenizer segments words and sentences.
@@ -76,8 +76,8 @@ def build_nlp(
     if ner not in NER_BACKENDS:
         raise ValueError(f"unknown NER backend {ner!r}; choose from {', '.join(NER_BACKENDS)}")
     model = str(model or DEFAULT_MODEL)
-    if segmenter is None:
-        segmenter = "model" if "tagger" in load_model(model).pipe_names else "crf"
+    if segmenter is None:  # the CRF baseline keeps underthesea's words too
+        segmenter = "crf" if ner == "crf" else default_segmenter(model)
     tokenizer = {"@tokenizers": "vi_news.word_tokenizer.v1", "segmenter": segmenter, "model": model}
     nlp = spacy.blank("vi", config={"nlp": {"tokenizer": tokenizer}})
     if "dates" in stages:

@@ -269,12 +269,13 @@ def word_segmenter(kind: str = "crf", model: str | Path = DEFAULT_MODEL) -> Word
     raise ValueError(f"unknown segmenter {kind!r}; choose from {', '.join(SEGMENTERS)}")
 
 
-def segment(text: str, *, segmenter: str = "crf") -> list[Sentence]:
+def segment(text: str, *, segmenter: str | None = None) -> list[Sentence]:
     """Splits text into sentences and Vietnamese words.
 
     Args:
         text: The document text.
-        segmenter: `crf` (underthesea's CRF) or `model` (the trained model's word tagger).
+        segmenter: `model` (the trained model's word tagger) or `crf` (underthesea's CRF);
+            by default the model, as in the pipeline, when it has a word tagger.
 
     Returns:
         The sentences, each with its words; every offset slices back to the text.
@@ -283,7 +284,12 @@ def segment(text: str, *, segmenter: str = "crf") -> list[Sentence]:
         >>> [w.text for w in segment("Hoà Bình là một tỉnh.")[0].words]
         ['Hoà Bình', 'là', 'một', 'tỉnh', '.']
     """
-    return word_segmenter(segmenter).segment(text, split_sentences(text))
+    return word_segmenter(segmenter or default_segmenter()).segment(text, split_sentences(text))
+
+
+def default_segmenter(model: str | Path = DEFAULT_MODEL) -> str:
+    """`model` when the trained model has a word tagger, else `crf`."""
+    return "model" if "tagger" in load_model(model).pipe_names else "crf"
 
 
 def spans_to_doc(

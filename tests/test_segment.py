@@ -45,12 +45,12 @@ from tests.conftest import SAMPLE_003
     ],
 )
 def test_words(text: str, words: list[str]) -> None:
-    assert [w.text for s in segment(text) for w in s.words] == words
+    assert [w.text for s in segment(text, segmenter="crf") for w in s.words] == words
 
 
 def test_glued_place_and_name_are_split() -> None:
     # underthesea's CRF makes one word of "Triều Tiên Kim Jong"; the place must stand apart.
-    words = [w.text for w in segment("Chủ tịch Triều Tiên Kim Jong Un phát biểu.")[0].words]
+    words = [w.text for w in segment("Chủ tịch Triều Tiên Kim Jong Un phát biểu.", segmenter="crf")[0].words]
     assert "Triều Tiên" in words
     assert "Triều Tiên Kim Jong" not in words
 
@@ -116,9 +116,9 @@ VIETNAMESE = st.text(
 
 
 @settings(max_examples=150, deadline=None)
-@given(VIETNAMESE)
-def test_offsets_slice_back(text: str) -> None:
-    for sentence in segment(text):
+@given(VIETNAMESE, st.sampled_from(["model", "crf"]))
+def test_offsets_slice_back(text: str, segmenter: str) -> None:
+    for sentence in segment(text, segmenter=segmenter):
         assert text[sentence.start : sentence.end] == sentence.text
         for word in sentence.words:
             assert text[word.start : word.end] == word.text
