@@ -135,6 +135,19 @@ _MONTH_WORDS = {
 }
 _MONTH_WORD_ALT = "|".join(w.replace(" ", r"\s+") for w in sorted(_MONTH_WORDS, key=len, reverse=True))
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+# ISO weekday of "thứ Hai" … "Chủ nhật" (and "thứ 2" … "thứ 7").
+_WEEKDAYS = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6, "chủ nhật": 7}
+_WEEKDAYS.update({str(n): n - 1 for n in range(2, 8)})
+_WEEKDAY = r"(?P<wd>thứ\s+(?P<wdn>hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)"
+# "thứ ba" is also "third": a bare weekday needs a capital ("thứ Ba"), a part of day, a date
+# after it, or a week after it; and never follows a rank ("lần thứ ba", "xếp thứ 5").
+_ORDINAL_LEFT_RE = re.compile(
+    r"(?:^|[^\w])(?:lần|người|hạng|xếp|đứng|vị trí|giải|lớp|tầng|khóa|khoá|kỳ|đợt|vòng|phần|điều|"
+    r"con|năm|ngày|tuần|trận|ván|hiệp|số)\s*$",
+    re.IGNORECASE,
+)
+_DATE_AFTER_RE = re.compile(r"[ \t]*[,(]?[ \t]*(?:ngày[ \t]+)?\d{1,2}[/.-]\d{1,2}")
+_WEEKDAY_DATE_GAP_RE = re.compile(r"[ \t]*(?P<open>[,(])?[ \t]*")
 
 # Duration units: unit word → (ISO designator, multiplier, grain, time part?).
 _UNITS: dict[str, tuple[str, int, str, bool]] = {
@@ -438,6 +451,42 @@ def _relative_year(m: re.Match[str], ctx: _Context) -> _Value:
     return _Value("DATE", f"{year:04d}", "year", uses_anchor=True)
 
 
+def _weekday_number(m: re.Match[str]) -> int:
+    return _WEEKDAYS[_norm(m["wdn"] or m["wd"])]
+
+
+def _weekday_of_week(m: re.Match[str], ctx: _Context) -> _Value:
+    """ "thứ Hai tuần trước": that weekday in the week before, this week or the next."""
+    weekday = _weekday_number(m)
+    if ctx.anchor is None:
+        return _Value("DATE", f"XXXX-WXX-{weekday}", "day")
+    a = ctx.anchor.date()
+    monday = a - timedelta(days=a.isoweekday() - 1) + timedelta(weeks=_REL_OFFSET[_norm(m["rel"])])
+    return _Value("DATE", (monday + timedelta(days=weekday - 1)).isoformat(), "day", uses_anchor=True)
+
+
+def _weekday(m: re.Match[str], ctx: _Context) -> _Value | None:
+    """A weekday on its own: the latest such day on or before the anchor, or the next one
+    after it when the sentence speaks of the future. A date right after it ("thứ Năm
+    (19/6)") gives the value instead (see `_merge_weekday`)."""
+    word = m["wdn"] or m["wd"]
+    dated = _DATE_AFTER_RE.match(ctx.text, m.end()) is not None
+    if not dated and not (m["pod"] or word[0].isupper() or _norm(m["wd"]) == "chủ nhật"):
+        return None
+    if _ORDINAL_LEFT_RE.search(ctx.text, max(0, m.start() - 12), m.start()):
+        return None
+    weekday = _weekday_number(m)
+    if ctx.anchor is None:
+        return _Value("DATE", f"XXXX-WXX-{weekday}", "day", uses_anchor=dated)
+    a = ctx.anchor.date()
+    back = (a.isoweekday() - weekday) % 7
+    day = a - timedelta(days=back)
+    if _own_tense(m, ctx) == "future" and back:
+        day += timedelta(weeks=1)
+    # A weekday before a date only names the date's day; `uses_anchor` marks it for merging.
+    return _Value("DATE", day.isoformat(), "day", uses_anchor=True)
+
+
 def _duration(m: re.Match[str], ctx: _Context) -> _Value | None:
     unit = _norm(m["unit"]).removesuffix(" đồng hồ")
     number = _norm(m["n"])
@@ -545,6 +594,12 @@ _RULES: tuple[_Rule, ...] = (
         rf"(?:{_POD})\s+(?P<rel>nay|qua|mai)",
         _relative_day,
     ),
+    _rule(
+        "weekday_of_week",
+        rf"(?:(?P<pod>{_POD})\s+)?{_WEEKDAY}\s+tuần\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))",
+        _weekday_of_week,
+    ),
+    _rule("weekday", rf"(?:(?P<pod>{_POD})\s+)?{_WEEKDAY}{_TAIL}", _weekday),
     _rule("relative_week", r"tuần\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))", _relative_week),
     _rule("relative_month", r"tháng\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))", _relative_month),
     _rule("relative_year", r"năm\s+(?P<rel>nay|ngoái|trước|tới|sau)(?!\s+(?:đó|nữa))", _relative_year),
@@ -660,11 +715,27 @@ def _merge_range(a: _Candidate, b: _Candidate, text: str) -> _Candidate | None:
     return _Candidate(start, b.end, a.priority, value)
 
 
+def _merge_weekday(a: _Candidate, b: _Candidate, text: str) -> _Candidate | None:
+    """A weekday before its date ("thứ Năm (19/6)", "Chủ nhật, 19/6") is one mention with the
+    date's value; the closing bracket comes along."""
+    if not (a.value.grain == "day" and _RULES[a.priority].name == "weekday" and b.value.grain == "day"):
+        return None
+    gap = _WEEKDAY_DATE_GAP_RE.fullmatch(text, a.end, b.start)
+    if gap is None or b.value.type != "DATE":
+        return None
+    end = b.end + 1 if gap["open"] == "(" and text[b.end : b.end + 1] == ")" else b.end
+    return _Candidate(a.start, end, b.priority, b.value)
+
+
 def _merge(chosen: list[_Candidate], text: str) -> list[_Candidate]:
     out: list[_Candidate] = []
     for c in chosen:
         if out:
-            joined = _merge_datetime(out[-1], c, text) or _merge_range(out[-1], c, text)
+            joined = (
+                _merge_weekday(out[-1], c, text)
+                or _merge_datetime(out[-1], c, text)
+                or _merge_range(out[-1], c, text)
+            )
             if joined is not None:
                 out[-1] = joined
                 continue

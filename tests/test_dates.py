@@ -510,9 +510,29 @@ CASES: list[tuple[str, datetime | date | None, list[tuple[str, str, str, str]]]]
     # words that look like dates but are not
     ("Ngày nay Triều Tiên là một quốc gia độc lập.", NOV30, []),
     ("Những năm tháng ấy không thể nào quên.", None, []),
-    ("Thứ Hai ngày 15/7 là ngày đầu tiên.", JUL19, [("ngày 15/7", "DATE", "2024-07-15", "day")]),
+    ("Thứ Hai ngày 15/7 là ngày đầu tiên.", JUL19, [("Thứ Hai ngày 15/7", "DATE", "2024-07-15", "day")]),
     ("Năm trước đó, công ty đã lỗ nặng.", JUL19, []),
     ("Hàng năm trời ông chờ đợi.", None, []),
+    # weekdays (19/7/2024 is a Friday): with a week, alone (past unless the future is said),
+    # before their date (the date gives the value), and "thứ ba" the ordinal is no day
+    ("Thứ Hai tuần trước, ông đã đến Hà Nội.", JUL19, [("Thứ Hai tuần trước", "DATE", "2024-07-08", "day")]),
+    (
+        "Hội nghị sẽ khai mạc vào thứ Năm tuần tới.",
+        JUL19,
+        [("thứ Năm tuần tới", "DATE", "2024-07-25", "day")],
+    ),
+    ("Chủ nhật tuần này đội tuyển lên đường.", JUL19, [("Chủ nhật tuần này", "DATE", "2024-07-21", "day")]),
+    ("Hôm thứ Ba, đoàn đã tới Bình Nhưỡng.", JUL19, [("thứ Ba", "DATE", "2024-07-16", "day")]),
+    ("Ông sẽ về nước vào thứ Hai.", JUL19, [("thứ Hai", "DATE", "2024-07-22", "day")]),
+    ("Sáng thứ 2 ông chủ trì cuộc họp.", JUL19, [("Sáng thứ 2", "DATE", "2024-07-15", "day")]),
+    ("Thứ Sáu, phiên giao dịch đóng cửa sớm.", JUL19, [("Thứ Sáu", "DATE", "2024-07-19", "day")]),
+    ("Vào thứ 5 (18/7), ông Kim đã tiếp đoàn.", JUL19, [("thứ 5 (18/7)", "DATE", "2024-07-18", "day")]),
+    ("Chủ nhật, 14/7, trời mưa lớn ở Hà Nội.", JUL19, [("Chủ nhật, 14/7", "DATE", "2024-07-14", "day")]),
+    ("Thứ Sáu ngày 19/7 đoàn về nước.", JUL19, [("Thứ Sáu ngày 19/7", "DATE", "2024-07-19", "day")]),
+    ("Thứ Hai tuần trước, ông đã đến Hà Nội.", None, [("Thứ Hai tuần trước", "DATE", "XXXX-WXX-1", "day")]),
+    ("Đây là lần thứ ba ông đến Việt Nam.", JUL19, []),
+    ("Đội tuyển xếp thứ 5 trên bảng xếp hạng.", JUL19, []),
+    ("Thứ hai là giá nguyên liệu tăng.", JUL19, []),
 ]
 
 
