@@ -135,6 +135,8 @@ _MONTH_WORDS = {
 }
 _MONTH_WORD_ALT = "|".join(w.replace(" ", r"\s+") for w in sorted(_MONTH_WORDS, key=len, reverse=True))
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+_COUNT_BEFORE_RE = re.compile(rf"(?:\d|(?<!\w)(?:{_NUMBER_WORD_ALT}|vài|mấy|nhiều))\s+$", re.IGNORECASE)
+_UNIT_AFTER_RE = re.compile(r"\s+(?:ngày|tuần|tháng|năm|giờ|phút|tiếng)(?!\w)", re.IGNORECASE)
 # ISO weekday of "thứ Hai" … "Chủ nhật" (and "thứ 2" … "thứ 7").
 _WEEKDAYS = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6, "chủ nhật": 7}
 _WEEKDAYS.update({str(n): n - 1 for n in range(2, 8)})
@@ -340,8 +342,12 @@ def _month_year(m: re.Match[str], ctx: _Context) -> _Value:
 def _month(m: re.Match[str], ctx: _Context) -> _Value | None:
     word = m.groupdict().get("mw")
     if word:
-        # Only capitalised month names: lower-case "tháng năm" is "months and years".
-        if not word[0].isupper():
+        # Lower-case "tháng năm" is "months and years"; "tháng sáu", "tháng chạp" are months.
+        if not word[0].isupper() and (
+            _norm(word) == "năm"
+            or _COUNT_BEFORE_RE.search(ctx.text, max(0, m.start() - 12), m.start())
+            or _UNIT_AFTER_RE.match(ctx.text, m.end())
+        ):  # "ba tháng hai ngày" counts months and days
             return None
         month = _MONTH_WORDS[_norm(word)]
     else:

@@ -533,6 +533,20 @@ CASES: list[tuple[str, datetime | date | None, list[tuple[str, str, str, str]]]]
     ("Đây là lần thứ ba ông đến Việt Nam.", JUL19, []),
     ("Đội tuyển xếp thứ 5 trên bảng xếp hạng.", JUL19, []),
     ("Thứ hai là giá nguyên liệu tăng.", JUL19, []),
+    # lower-case month names are months, unless they count ("ba tháng hai ngày")
+    ("Hồi tháng sáu, ông đã về quê thăm gia đình.", JUL19, [("tháng sáu", "DATE", "2024-06", "month")]),
+    ("Tết tháng giêng năm nay rất vui.", JUL19, [("tháng giêng năm nay", "DATE", "2024-01", "month")]),
+    (
+        "Vào tháng mười một tới, hội nghị sẽ diễn ra.",
+        JUL19,
+        [("tháng mười một tới", "DATE", "2024-11", "month")],
+    ),
+    (
+        "Công trình thi công ba tháng hai ngày.",
+        JUL19,
+        [("ba tháng", "DURATION", "P3M", "month"), ("hai ngày", "DURATION", "P2D", "day")],
+    ),
+    ("Trong tháng năm vừa qua có nhiều biến động.", JUL19, []),
 ]
 
 
