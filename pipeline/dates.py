@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ class DateMention:
     (a decade), "19" (a century), "2024-06-19T08:30", "P3D", "PT2H"; unknown parts are "X"
     when there was no anchor ("XXXX-06-19"); a range is the ISO interval "1950/1953".
     `anchor` is the anchor in ISO form whenever one was given (the value may not depend on it).
+    `mod` is TIMEX3's modifier: `APPROX` ("khoảng", "gần", "chừng" 3 ngày), `MORE_THAN`
+    ("hơn", "trên"), `EQUAL_OR_MORE` ("ít nhất"), `START`/`MID`/`END` ("đầu", "giữa",
+    "cuối" tháng 6); None for an exact value.
     """
 
     start: int
@@ -33,6 +37,7 @@ class DateMention:
     range_start: str | None
     range_end: str | None
     anchor: str | None
+    mod: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,7 @@ class _Value:
     range_start: str | None = None
     range_end: str | None = None
     uses_anchor: bool = False
+    mod: str | None = None
 
 
 # --- vocabulary -------------------------------------------------------------------------------
@@ -135,6 +141,19 @@ _MONTH_WORDS = {
 }
 _MONTH_WORD_ALT = "|".join(w.replace(" ", r"\s+") for w in sorted(_MONTH_WORDS, key=len, reverse=True))
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+# TIMEX3 modifiers: hedges before a duration, parts of a period before a date.
+_HEDGES = {
+    "gần": "APPROX",
+    "khoảng": "APPROX",
+    "chừng": "APPROX",
+    "xấp xỉ": "APPROX",
+    "hơn": "MORE_THAN",
+    "trên": "MORE_THAN",
+    "ít nhất": "EQUAL_OR_MORE",
+}
+_PERIOD_PART_RE = re.compile(r"(?<!\w)(?P<part>đầu|giữa|cuối)[ \t]+$", re.IGNORECASE)
+_PERIOD_PARTS = {"đầu": "START", "giữa": "MID", "cuối": "END"}
+_PERIOD_GRAINS = ("week", "month", "quarter", "year", "decade", "century")
 _COUNT_BEFORE_RE = re.compile(rf"(?:\d|(?<!\w)(?:{_NUMBER_WORD_ALT}|vài|mấy|nhiều))\s+$", re.IGNORECASE)
 _UNIT_AFTER_RE = re.compile(r"\s+(?:ngày|tuần|tháng|năm|giờ|phút|tiếng)(?!\w)", re.IGNORECASE)
 # ISO weekday of "thứ Hai" … "Chủ nhật" (and "thứ 2" … "thứ 7").
@@ -511,7 +530,8 @@ def _duration(m: re.Match[str], ctx: _Context) -> _Value | None:
     n = _number(number) * factor
     if n == 0:
         return None
-    return _Value("DURATION", f"P{'T' if is_time else ''}{n}{designator}", grain)
+    mod = _HEDGES.get(_norm(m["hedge"]))
+    return _Value("DURATION", f"P{'T' if is_time else ''}{n}{designator}", grain, mod=mod)
 
 
 def _set(m: re.Match[str], ctx: _Context) -> _Value:
@@ -611,7 +631,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("relative_year", r"năm\s+(?P<rel>nay|ngoái|trước|tới|sau)(?!\s+(?:đó|nữa))", _relative_year),
     _rule(
         "duration",
-        rf"(?:(?:gần|khoảng|hơn|trên|chừng|xấp\s+xỉ|ít\s+nhất)\s+)?(?P<n>\d{{1,3}}|{_NUMBER_WORD_ALT})"
+        rf"(?:(?P<hedge>gần|khoảng|hơn|trên|chừng|xấp\s+xỉ|ít\s+nhất)\s+)?(?P<n>\d{{1,3}}|{_NUMBER_WORD_ALT})"
         rf"\s+(?P<unit>{_DURATION_UNIT})(?!\s*[/\d])"
         r"(?:\s+(?P<tail>vừa\s+qua|gần\s+đây|qua|tới|trước|sau|nữa|liên\s+tiếp|liền))?",
         _duration,
@@ -733,6 +753,17 @@ def _merge_weekday(a: _Candidate, b: _Candidate, text: str) -> _Candidate | None
     return _Candidate(a.start, end, b.priority, b.value)
 
 
+def _with_period_part(c: _Candidate, text: str) -> _Candidate:
+    """ "đầu/giữa/cuối" before a period ("cuối tháng 6") joins it as the TIMEX3 `mod`."""
+    if c.value.type != "DATE" or c.value.grain not in _PERIOD_GRAINS or c.value.mod:
+        return c
+    part = _PERIOD_PART_RE.search(text, max(0, c.start - 8), c.start)
+    if part is None:
+        return c
+    value = dataclasses.replace(c.value, mod=_PERIOD_PARTS[part["part"].lower()])
+    return _Candidate(part.start(), c.end, c.priority, value)
+
+
 def _merge(chosen: list[_Candidate], text: str) -> list[_Candidate]:
     out: list[_Candidate] = []
     for c in chosen:
@@ -773,7 +804,7 @@ def find_dates(text: str, *, anchor: datetime | date | None = None) -> list[Date
     else:
         when = None
     ctx = _Context(text, when)
-    chosen = _merge(_select(_candidates(ctx)), text)
+    chosen = _merge([_with_period_part(c, text) for c in _select(_candidates(ctx))], text)
     return [
         DateMention(
             start=c.start,
@@ -785,6 +816,7 @@ def find_dates(text: str, *, anchor: datetime | date | None = None) -> list[Date
             range_start=c.value.range_start,
             range_end=c.value.range_end,
             anchor=ctx.anchor_iso,
+            mod=c.value.mod,
         )
         for c in chosen
     ]

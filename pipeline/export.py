@@ -125,6 +125,7 @@ def annotation_rows(doc_id: str, doc: Doc, *, entities: bool = True, dates: bool
                     "type": d.type,
                     "value": d.value,
                     "grain": d.grain,
+                    "mod": d.mod,
                     "range_start": d.range_start,
                     "range_end": d.range_end,
                     "anchor": d.anchor,

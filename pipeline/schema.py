@@ -87,6 +87,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
             nullable=True,
         ),
         Column("grain", _STR, "Finest unit the value states (`day`, `month`, `year`, `minute`, …)."),
+        Column(
+            "mod",
+            _STR,
+            "TIMEX3 modifier: `APPROX` (khoảng, gần), `MORE_THAN` (hơn, trên), `EQUAL_OR_MORE` "
+            "(ít nhất), `START`/`MID`/`END` (đầu/giữa/cuối tháng 6); empty when exact.",
+            nullable=True,
+        ),
         Column("range_start", _STR, "First value of a range.", nullable=True),
         Column("range_end", _STR, "Last value of a range.", nullable=True),
         Column("anchor", _STR, "The date-time relative expressions were resolved against.", nullable=True),

@@ -719,3 +719,20 @@ def test_article_003() -> None:
         ("ngày 19/6/2024", "2024-06-19"),
     }
     assert not any("80 năm" in text for text, _ in pairs)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Cuối tháng 6 vừa qua, ông đã về nước.", [("Cuối tháng 6 vừa qua", "2024-06", "END")]),
+        ("Đầu năm 2025, dự án sẽ khởi công.", [("Đầu năm 2025", "2025", "START")]),
+        ("Giữa tuần tới, đoàn sẽ lên đường.", [("Giữa tuần tới", "2024-W30", "MID")]),
+        ("Quan hệ hai nước đã trải qua gần 8 thập kỷ.", [("gần 8 thập kỷ", "P80Y", "APPROX")]),
+        ("Ông bị tạm giam khoảng 3 ngày.", [("khoảng 3 ngày", "P3D", "APPROX")]),
+        ("Dự án chậm tiến độ hơn 2 năm.", [("hơn 2 năm", "P2Y", "MORE_THAN")]),
+        ("Phải mất ít nhất 5 năm để hoàn thành.", [("ít nhất 5 năm", "P5Y", "EQUAL_OR_MORE")]),
+        ("Ông đã công tác 3 năm ở Nga.", [("3 năm", "P3Y", None)]),
+    ],
+)
+def test_modifiers(text: str, expected: list[tuple[str, str, str | None]]) -> None:
+    assert [(m.text, m.value, m.mod) for m in find_dates(text, anchor=JUL19)] == expected
