@@ -583,6 +583,12 @@ _RULES: tuple[_Rule, ...] = (
         rf"{_DAY_PREFIX}(?P<d1>3[01]|[12]\d|0?[1-9])\s*[-–]\s*{_DAY}/{_MONTH}(?:/{_YEAR})?{_TAIL}",
         _day_range,
     ),
+    _rule(
+        "date_day_range_words",
+        rf"từ\s+(?:ngày\s+)?(?P<d1>3[01]|[12]\d|0?[1-9])\s+(?:đến|tới)\s+(?:ngày\s+)?{_DAY}/{_MONTH}"
+        rf"(?:/{_YEAR})?{_TAIL}",
+        _day_range,
+    ),
     _rule("date_dm", rf"{_DAY_PREFIX}{_DAY}/{_MONTH}(?:\s+năm\s+{_YEAR})?{_TAIL}", _day_month),
     _rule(
         "date_d_thang_m",
@@ -730,6 +736,8 @@ def _merge_range(a: _Candidate, b: _Candidate, text: str) -> _Candidate | None:
         return None
     if before is not None:
         start = before.start()
+    if va.uses_anchor and not vb.uses_anchor:
+        va = _year_from(va, vb)
     value = _Value(
         va.type,
         f"{va.value}/{vb.value}",
@@ -762,6 +770,18 @@ def _with_period_part(c: _Candidate, text: str) -> _Candidate:
         return c
     value = dataclasses.replace(c.value, mod=_PERIOD_PARTS[part["part"].lower()])
     return _Candidate(part.start(), c.end, c.priority, value)
+
+
+def _year_from(first: _Value, last: _Value) -> _Value:
+    """The start of a range written without its year takes the end's year ("từ 18/7 đến
+    20/9/2024"), or the year before when it would otherwise come after the end."""
+    if first.grain not in ("day", "month") or not (first.value[:4].isdigit() and last.value[:4].isdigit()):
+        return first
+    year = int(last.value[:4])
+    value = f"{year:04d}{first.value[4:]}"
+    if value > last.value[: len(value)]:
+        value = f"{year - 1:04d}{first.value[4:]}"
+    return dataclasses.replace(first, value=value)
 
 
 def _merge(chosen: list[_Candidate], text: str) -> list[_Candidate]:

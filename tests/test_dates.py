@@ -547,6 +547,22 @@ CASES: list[tuple[str, datetime | date | None, list[tuple[str, str, str, str]]]]
         [("ba tháng", "DURATION", "P3M", "month"), ("hai ngày", "DURATION", "P2D", "day")],
     ),
     ("Trong tháng năm vừa qua có nhiều biến động.", JUL19, []),
+    # a range's start without a year takes the end's year (or the year before)
+    (
+        "Triển lãm diễn ra từ 18/7 đến 20/9/2024 tại Hà Nội.",
+        JAN5,
+        [("từ 18/7 đến 20/9/2024", "DATE", "2024-07-18/2024-09-20", "day")],
+    ),
+    (
+        "Từ tháng 11 đến tháng 2/2024, giá điện tăng hai lần.",
+        JAN5,
+        [("Từ tháng 11 đến tháng 2/2024", "DATE", "2023-11/2024-02", "month")],
+    ),
+    (
+        "Hội chợ mở cửa từ 18 đến 20/9/2024.",
+        JAN5,
+        [("từ 18 đến 20/9/2024", "DATE", "2024-09-18/2024-09-20", "day")],
+    ),
 ]
 
 
