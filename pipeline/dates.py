@@ -73,7 +73,7 @@ _LEFT_STOP_RE = re.compile(
 # Units after a bare number that make it a quantity or a fraction ("1/2 triệu", "1/3 số phiếu").
 _RIGHT_UNIT_RE = re.compile(
     r"\s*(?:%|phần trăm|triệu|tỷ|tỉ|nghìn|ngàn|trăm|đồng|usd|đô|euro|km|kg|tấn|người|lượt|ha|"
-    r"m2|m²|cm|mm|lít|số|căn|chiếc|con|cái)(?!\w)",
+    r"m2|m²|cm|mm|lít|số|căn|chiếc|con|cái|trận|ván|bàn|điểm)(?!\w)",
     re.IGNORECASE,
 )
 # A bare "1/4" after these words, or before these, is a fraction ("chiếm 1/4 diện tích").
@@ -337,6 +337,16 @@ def _day_month(m: re.Match[str], ctx: _Context) -> _Value | None:
     return _Value("DATE", d.isoformat(), "day", uses_anchor=True) if d else None
 
 
+_LIST_HEAD_RE = re.compile(r"(?<!\w)(?:ngày|hôm)\s+(?:\d{1,2}\s*(?:,|và)\s*)*$", re.IGNORECASE)
+
+
+def _listed_day(m: re.Match[str], ctx: _Context) -> _Value | None:
+    """A bare day before "19/7" is a date only in a list of days: "ngày 18, 19/7"."""
+    if m["kw"] or _LIST_HEAD_RE.search(ctx.text, max(0, m.start() - 40), m.start()):
+        return _day_month(m, ctx)
+    return None
+
+
 def _day_range(m: re.Match[str], ctx: _Context) -> _Value | None:
     month, d1, d2 = int(m["m"]), int(m["d1"]), int(m["d"])
     if not (d1 < d2 and _valid_day(month, d2)):
@@ -588,6 +598,13 @@ _RULES: tuple[_Rule, ...] = (
         rf"từ\s+(?:ngày\s+)?(?P<d1>3[01]|[12]\d|0?[1-9])\s+(?:đến|tới)\s+(?:ngày\s+)?{_DAY}/{_MONTH}"
         rf"(?:/{_YEAR})?{_TAIL}",
         _day_range,
+    ),
+    # "các ngày 18, 19/7", "ngày 18 và 19/7": each day of a list is a date of the month after it.
+    _rule(
+        "date_day_list",
+        rf"(?:các\s+)?{_DAY_PREFIX}{_DAY}(?=\s*(?:,|và)\s*(?:(?:3[01]|[12]\d|0?[1-9])\s*(?:,|và)\s*)*"
+        rf"(?:3[01]|[12]\d|0?[1-9])/{_MONTH}(?:/{_YEAR})?(?!\d))",
+        _listed_day,
     ),
     _rule("date_dm", rf"{_DAY_PREFIX}{_DAY}/{_MONTH}(?:\s+năm\s+{_YEAR})?{_TAIL}", _day_month),
     _rule(

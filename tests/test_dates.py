@@ -558,6 +558,18 @@ CASES: list[tuple[str, datetime | date | None, list[tuple[str, str, str, str]]]]
         JAN5,
         [("Từ tháng 11 đến tháng 2/2024", "DATE", "2023-11/2024-02", "month")],
     ),
+    # lists of days: each day is a date of the month that closes the list
+    (
+        "Trong các ngày 18, 19/7, đoàn đã làm việc tại Hà Nội.",
+        JUL19,
+        [("các ngày 18", "DATE", "2024-07-18", "day"), ("19/7", "DATE", "2024-07-19", "day")],
+    ),
+    (
+        "Ngày 18 và 19/7/2024 diễn ra hội nghị.",
+        JAN5,
+        [("Ngày 18", "DATE", "2024-07-18", "day"), ("19/7/2024", "DATE", "2024-07-19", "day")],
+    ),
+    ("Đội nhà thắng với tỷ số 2, 3/4 trận.", JUL19, []),
     (
         "Hội chợ mở cửa từ 18 đến 20/9/2024.",
         JAN5,
