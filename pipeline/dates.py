@@ -151,6 +151,7 @@ _HEDGES = {
     "trên": "MORE_THAN",
     "ít nhất": "EQUAL_OR_MORE",
 }
+_VAGUE_COUNTS = ("vài", "mấy", "dăm", "nhiều")
 _PERIOD_PART_RE = re.compile(r"(?<!\w)(?P<part>đầu|giữa|cuối)[ \t]+$", re.IGNORECASE)
 _PERIOD_PARTS = {"đầu": "START", "giữa": "MID", "cuối": "END"}
 _PERIOD_GRAINS = ("week", "month", "quarter", "year", "decade", "century")
@@ -537,10 +538,19 @@ def _duration(m: re.Match[str], ctx: _Context) -> _Value | None:
     if number == "năm" and unit == "tháng":  # "năm tháng" is "the years", not five months
         return None
     designator, factor, grain, is_time = _UNITS[unit]
+    mod = _HEDGES.get(_norm(m["hedge"]))
+    if number == "nhiều" and not m["tail"]:  # "nhiều ngày nghỉ" counts days off; "nhiều năm qua" is a span
+        return None
+    if number in _VAGUE_COUNTS:  # "vài ngày": a few days, TIMEX3 "PXD"
+        return _Value("DURATION", f"P{'T' if is_time else ''}X{designator}", grain, mod=mod)
+    if "," in number:  # "1,5 năm" = P1.5Y; a decimal quarter or decade is left alone
+        if factor != 1:
+            return None
+        amount = number.replace(",", ".").rstrip("0").rstrip(".")
+        return _Value("DURATION", f"P{'T' if is_time else ''}{amount}{designator}", grain, mod=mod)
     n = _number(number) * factor
     if n == 0:
         return None
-    mod = _HEDGES.get(_norm(m["hedge"]))
     return _Value("DURATION", f"P{'T' if is_time else ''}{n}{designator}", grain, mod=mod)
 
 
@@ -654,7 +664,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule("relative_year", r"năm\s+(?P<rel>nay|ngoái|trước|tới|sau)(?!\s+(?:đó|nữa))", _relative_year),
     _rule(
         "duration",
-        rf"(?:(?P<hedge>gần|khoảng|hơn|trên|chừng|xấp\s+xỉ|ít\s+nhất)\s+)?(?P<n>\d{{1,3}}|{_NUMBER_WORD_ALT})"
+        rf"(?:(?P<hedge>gần|khoảng|hơn|trên|chừng|xấp\s+xỉ|ít\s+nhất)\s+)?"
+        rf"(?P<n>\d{{1,3}}(?:,\d{{1,2}})?|{_NUMBER_WORD_ALT}|vài|mấy|dăm|nhiều)"
         rf"\s+(?P<unit>{_DURATION_UNIT})(?!\s*[/\d])"
         r"(?:\s+(?P<tail>vừa\s+qua|gần\s+đây|qua|tới|trước|sau|nữa|liên\s+tiếp|liền))?",
         _duration,

@@ -558,6 +558,12 @@ CASES: list[tuple[str, datetime | date | None, list[tuple[str, str, str, str]]]]
         JAN5,
         [("Từ tháng 11 đến tháng 2/2024", "DATE", "2023-11/2024-02", "month")],
     ),
+    # decimal and vague durations (TIMEX3 "X" for an unknown count)
+    ("Dự án kéo dài 1,5 năm mới hoàn thành.", JUL19, [("1,5 năm", "DURATION", "P1.5Y", "year")]),
+    ("Chỉ sau vài ngày, giá đã tăng gấp đôi.", JUL19, [("vài ngày", "DURATION", "PXD", "day")]),
+    ("Nhiều năm qua, ông làm việc ở Nga.", JUL19, [("Nhiều năm qua", "DURATION", "PXY", "year")]),
+    ("Năm nay công nhân có nhiều ngày nghỉ.", JUL19, [("Năm nay", "DATE", "2024", "year")]),
+    ("Doanh thu đạt 3,2 tỷ đồng.", JUL19, []),
     # lists of days: each day is a date of the month that closes the list
     (
         "Trong các ngày 18, 19/7, đoàn đã làm việc tại Hà Nội.",
