@@ -487,6 +487,26 @@ def _relative_year(m: re.Match[str], ctx: _Context) -> _Value:
     return _Value("DATE", f"{year:04d}", "year", uses_anchor=True)
 
 
+def _months_of_year(m: re.Match[str], ctx: _Context) -> _Value | None:
+    """ "6 tháng đầu năm 2024" = 2024-H1; "9 tháng đầu năm" = 2024-01/2024-09; "3 tháng cuối
+    năm" = 2024-10/2024-12. Without a year, the anchor's year (or the one "nay/ngoái" says)."""
+    n = _number(m["n"])
+    if not 1 <= n <= 11:
+        return None
+    if m["y"]:
+        year: int | str = int(m["y"])
+    elif ctx.anchor is None:
+        year = "XXXX"
+    else:
+        year = ctx.anchor.year + _REL_OFFSET.get(_norm(m["rel"]), 0)
+    uses_anchor = not m["y"] and ctx.anchor is not None
+    first = _norm(m["part"]) == "đầu"
+    if n == 6:
+        return _Value("DATE", f"{year}-H{1 if first else 2}", "month", uses_anchor=uses_anchor)
+    a, b = (f"{year}-01", f"{year}-{n:02d}") if first else (f"{year}-{13 - n:02d}", f"{year}-12")
+    return _Value("DATE", f"{a}/{b}", "month", a, b, uses_anchor)
+
+
 def _weekday_number(m: re.Match[str]) -> int:
     return _WEEKDAYS[_norm(m["wdn"] or m["wd"])]
 
@@ -621,6 +641,12 @@ _RULES: tuple[_Rule, ...] = (
         "date_d_thang_m",
         rf"{_DAY_PREFIX}{_DAY}\s+tháng\s+{_MONTH}(?:\s*,?\s*năm\s+{_YEAR})?{_TAIL}",
         _day_month,
+    ),
+    _rule(
+        "months_of_year",
+        rf"(?P<n>\d{{1,2}}|{_NUMBER_WORD_ALT})\s+tháng\s+(?P<part>đầu|cuối)\s+năm"
+        rf"(?:\s+(?:{_YEAR}|(?P<rel>nay|ngoái|trước|tới|sau)))?",
+        _months_of_year,
     ),
     _rule("month_year", rf"tháng\s+{_MONTH}(?:\s*[/-]\s*|\s+năm\s+){_YEAR}", _month_year),
     _rule("month_year_bare", rf"{_MONTH}/{_YEAR}", _month_year),

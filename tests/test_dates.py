@@ -564,6 +564,18 @@ CASES: list[tuple[str, datetime | date | None, list[tuple[str, str, str, str]]]]
     ("Nhiều năm qua, ông làm việc ở Nga.", JUL19, [("Nhiều năm qua", "DURATION", "PXY", "year")]),
     ("Năm nay công nhân có nhiều ngày nghỉ.", JUL19, [("Năm nay", "DATE", "2024", "year")]),
     ("Doanh thu đạt 3,2 tỷ đồng.", JUL19, []),
+    # the first or last months of a year: a half (TIMEX3 "H1") or a range of months
+    ("Trong 6 tháng đầu năm nay, GDP tăng 6%.", JUL19, [("6 tháng đầu năm nay", "DATE", "2024-H1", "month")]),
+    (
+        "9 tháng đầu năm 2023, xuất khẩu giảm mạnh.",
+        JUL19,
+        [("9 tháng đầu năm 2023", "DATE", "2023-01/2023-09", "month")],
+    ),
+    (
+        "Doanh thu 3 tháng cuối năm ngoái tăng.",
+        JUL19,
+        [("3 tháng cuối năm ngoái", "DATE", "2023-10/2023-12", "month")],
+    ),
     # lists of days: each day is a date of the month that closes the list
     (
         "Trong các ngày 18, 19/7, đoàn đã làm việc tại Hà Nội.",
