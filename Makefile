@@ -41,9 +41,10 @@ test: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m pipeline bench --n $(or $(N),200)
 
-## evaluate: NER P/R/F1 per label and syllables/s on both dev sets, next to underthesea (JSON in build/)
+## evaluate: NER P/R/F1 + syllables/s on both dev sets next to underthesea (JSON in build/); words; dates vs Duckling
 evaluate: $(INSTALLED)
 	$(BIN)/python -m pipeline evaluate --peer --words --output build/evaluate.json
+	$(BIN)/python -m pipeline evaluate-dates --no-show
 
 ## train: retrain the NER model from the VLSP corpora into build/ner and install it in models/ner-vi
 train: $(INSTALLED)

@@ -244,6 +244,34 @@ def evaluate(
         typer.echo(f"scores → {output}")
 
 
+@app.command("evaluate-dates")
+def evaluate_dates(
+    corpus: Annotated[Path, typer.Argument(help="Duckling's Vietnamese corpus (JSONL).")] = config.SHARED
+    / "data"
+    / "dates"
+    / "duckling-vi-corpus.jsonl",
+    show: Annotated[bool, typer.Option(help="List every phrase that does not agree.")] = True,
+) -> None:
+    """Run the dates engine on Duckling's Vietnamese phrases and sort the outcomes."""
+    from pipeline.evaluate import duckling_agreement
+
+    if not corpus.is_file():
+        _fail(f"{corpus} not found; set VI_NER_SHARED")
+    result = duckling_agreement(corpus)
+    total = sum(result["counts"].values())
+    typer.echo(
+        f"Duckling VI corpus, {total} phrases: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(result["counts"].items(), key=lambda kv: -kv[1]))
+    )
+    if show:
+        for case in result["cases"]:
+            if case["outcome"] != "agree":
+                found = ", ".join(case["found"]) or "-"
+                typer.echo(
+                    f"  {case['outcome']:<8} {case['text']!r}: Duckling {case['expected']}, ours {found}"
+                )
+
+
 @app.command()
 def train(
     output: Annotated[Path, typer.Argument(help="Working folder: corpus, vectors, training runs.")] = Path(

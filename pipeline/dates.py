@@ -168,7 +168,10 @@ _ORDINAL_LEFT_RE = re.compile(
     r"con|năm|ngày|tuần|trận|ván|hiệp|số)\s*$",
     re.IGNORECASE,
 )
-_DATE_AFTER_RE = re.compile(r"[ \t]*[,(]?[ \t]*(?:ngày[ \t]+)?\d{1,2}[/.-]\d{1,2}")
+_DATE_AFTER_RE = re.compile(
+    r"[ \t]*[,(]?[ \t]*(?:ngày[ \t]+)?(?:(?:mồng|mùng)[ \t]+)?\d{1,2}(?:[/.-]|[ \t]+tháng[ \t]+)\d{1,2}",
+    re.IGNORECASE,
+)
 _WEEKDAY_DATE_GAP_RE = re.compile(r"[ \t]*(?P<open>[,(])?[ \t]*")
 
 # Duration units: unit word → (ISO designator, multiplier, grain, time part?).
@@ -196,7 +199,7 @@ _RB = r"(?![\w/%]|[-.,:]\d)"
 # The part of day before a date belongs to it, unless it ends a time ("8 giờ chiều ngày 18/7").
 _DAY_PREFIX = (
     rf"(?:(?<!giờ\s)(?<!phút\s)(?<!\d\s)(?<!\dh\s)(?P<pod>{_POD}|rạng sáng)\s+)?"
-    r"(?:(?P<kw>ngày|hôm)\s+)?"
+    r"(?:(?P<kw>ngày|hôm)\s+)?(?:(?:mồng|mùng)\s+)?"
 )
 _TAIL = (
     r"(?:\s+(?P<tail>vừa\s+qua|vừa\s+rồi|sắp\s+tới|tới\s+đây|"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 
 from spacy.language import Language
@@ -329,3 +330,78 @@ def report(results: dict[str, dict[str, dict]]) -> str:
             speed = ours["syllables_per_s"] / peer["syllables_per_s"] if peer["syllables_per_s"] else 0.0
             rows.append(f"{corpus:<14} {names[0]} vs {name}: F1 {gain:+.2f}, speed {speed:.1f}x")
     return "\n".join(rows)
+
+
+# --- dates against Duckling's Vietnamese corpus -------------------------------------------------
+
+_ISO_LENGTH = {"year": 4, "month": 7, "day": 10, "hour": 13, "minute": 16, "second": 16}
+
+
+def _duckling_value(value: str, grain: str) -> str:
+    """Duckling's value ("2017-02-06T00:00:00", grain day) in our TIMEX form ("2017-02-06")."""
+    when = datetime.fromisoformat(value)
+    if grain == "week":
+        year, week, _ = when.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if grain == "quarter":
+        return f"{when.year:04d}-Q{(when.month - 1) // 3 + 1}"
+    text = when.strftime("%Y-%m-%dT%H:%M")
+    if grain == "hour":
+        return text[:13] + ":00"
+    return text[: _ISO_LENGTH.get(grain, 16)]
+
+
+def duckling_agreement(path: Path) -> dict:
+    """Runs the dates engine on Duckling's Vietnamese corpus and sorts every phrase.
+
+    Each phrase is searched alone with its reference time as the anchor. Outcomes: `agree`
+    (one mention covering the phrase with Duckling's value, or no mention for its negative
+    example), `policy` (same day or month, other year/week: Duckling resolves to the future
+    by default, the engine to the past for news), `differ` (another value, or an interval
+    where the engine gives one value), `partial` (the mention covers only part of the phrase),
+    `missed`.
+
+    Returns:
+        `{"counts": {outcome: n}, "cases": [{"text", "expected", "found", "outcome"}, ...]}`.
+    """
+    import json
+
+    from pipeline.dates import find_dates
+
+    counts: dict[str, int] = {}
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        anchor = datetime.fromisoformat(row["reference"]).replace(tzinfo=None)
+        found = find_dates(row["text"], anchor=anchor)
+        if row.get("negative"):
+            expected, outcome = None, "agree" if not found else "differ"
+        else:
+            if "value" in row:
+                expected = _duckling_value(row["value"], row["grain"])
+            else:
+                start, end = (_duckling_value(row[k], row["grain"]) for k in ("start", "end"))
+                expected = f"{start}/{end}"
+            outcome = _outcome(row["text"], found, expected)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        cases.append(
+            {"text": row["text"], "expected": expected, "found": [m.value for m in found], "outcome": outcome}
+        )
+    return {"counts": counts, "cases": cases}
+
+
+def _outcome(text: str, found: list, expected: str) -> str:
+    if not found:
+        return "missed"
+    if len(found) > 1 or found[0].start > 0 or found[0].end < len(text.rstrip()):
+        return "partial"
+    value = found[0].value
+    if value == expected:
+        return "agree"
+    if "/" not in expected and len(value) == len(expected) and value[4:] == expected[4:]:
+        return "policy"  # same month-day (or week, quarter), another year: past vs future
+    if value[:4] == expected[:4] and len(value) == len(expected) == 10:
+        return "policy" if value[5:7] != expected[5:7] or value[8:] != expected[8:] else "differ"
+    return "differ"

@@ -782,3 +782,23 @@ def test_article_003() -> None:
 )
 def test_modifiers(text: str, expected: list[tuple[str, str, str | None]]) -> None:
     assert [(m.text, m.value, m.mod) for m in find_dates(text, anchor=JUL19)] == expected
+
+
+def test_duckling_corpus_agreement_does_not_regress() -> None:
+    from pipeline import config
+    from pipeline.evaluate import duckling_agreement
+
+    corpus = config.SHARED / "data" / "dates" / "duckling-vi-corpus.jsonl"
+    if not corpus.is_file():
+        pytest.skip(f"{corpus} not found (set VI_NER_SHARED)")
+    result = duckling_agreement(corpus)
+    assert sum(result["counts"].values()) == 168
+    assert result["counts"]["agree"] >= 66  # measured 2026-11-26; raise it as rules land
+    by_text = {c["text"]: c for c in result["cases"]}
+    assert by_text["hôm qua"]["outcome"] == "agree"
+    assert by_text["thứ 2 ngày 6 tháng 2"] == {
+        "text": "thứ 2 ngày 6 tháng 2",
+        "expected": "2017-02-06",
+        "found": ["2017-02-06"],
+        "outcome": "agree",
+    }
