@@ -434,8 +434,15 @@ def _century(m: re.Match[str], ctx: _Context) -> _Value | None:
 
 
 def _clock(m: re.Match[str], ctx: _Context) -> _Value | None:
-    hour = _adjust_hour(int(m["h"]), m.groupdict().get("tpod"))
-    minute = m.groupdict().get("mi")
+    groups = m.groupdict()
+    hour = _adjust_hour(_number(m["h"]), groups.get("tpod"))
+    minute = groups.get("mi")
+    if groups.get("half"):  # "3 giờ rưỡi" = 3:30
+        minute = "30"
+    elif groups.get("to"):  # "11 giờ kém 15" = 10:45
+        if not 0 < int(groups["to"]) < 60:
+            return None
+        hour, minute = (hour - 1) % 24, str(60 - int(groups["to"]))
     if minute is not None and int(minute) > 59:
         return None
     clock = f"{hour:02d}:{int(minute or 0):02d}"
@@ -448,7 +455,8 @@ def _clock(m: re.Match[str], ctx: _Context) -> _Value | None:
 def _clock_words(m: re.Match[str], ctx: _Context) -> _Value | None:
     # "8 giờ" alone is as often a duration; it is a clock time with minutes, a part of day or "lúc".
     before = ctx.text[max(0, m.start() - 8) : m.start()]
-    if m["mi"] is None and m["tpod"] is None and not _LUC_BEFORE_RE.search(before):
+    exact = m["mi"] or m["half"] or m["to"] or m["tpod"]
+    if not exact and not _LUC_BEFORE_RE.search(before):
         return None
     return _clock(m, ctx)
 
@@ -606,6 +614,10 @@ def _rule(
 
 
 _TIME_POD = rf"(?:\s+(?P<tpod>{_POD}))?"
+# Hours in words, "một" to "mười hai" ("ba giờ rưỡi chiều").
+_HOUR_WORD_ALT = "|".join(
+    w.replace(" ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True) if _NUMBER_WORDS[w] <= 12
+)
 _DURATION_UNIT = (
     r"phút|tiếng(?:\s+đồng\s+hồ)?|giờ(?:\s+đồng\s+hồ)?|ngày|tuần|tháng|quý|năm|thập\s+kỷ|thập\s+niên|thế\s+kỷ"
 )
@@ -615,9 +627,12 @@ _DURATION_UNIT = (
 _RULES: tuple[_Rule, ...] = (
     _rule("time_colon", rf"(?P<h>2[0-3]|[01]?\d):(?P<mi>[0-5]\d)(?::[0-5]\d)?{_TIME_POD}", _clock),
     _rule("time_h", rf"(?P<h>2[0-3]|[01]?\d)h(?:(?P<mi>[0-5]\d)(?:ph|p|')?)?{_TIME_POD}", _clock),
+    # "10g45"; a bare "10g" is ten grams.
+    _rule("time_g", rf"(?P<h>2[0-3]|[01]?\d)g(?P<mi>[0-5]\d){_TIME_POD}", _clock),
     _rule(
         "time_words",
-        rf"(?P<h>2[0-3]|[01]?\d)\s+giờ(?:\s+(?P<mi>[0-5]?\d)(?:\s+phút)?)?{_TIME_POD}",
+        rf"(?P<h>2[0-3]|[01]?\d|{_HOUR_WORD_ALT})\s+giờ"
+        rf"(?:\s+(?P<mi>[0-5]?\d)(?:\s+phút)?|\s+(?P<half>rưỡi)|\s+kém\s+(?P<to>[0-5]?\d)(?:\s+phút)?)?{_TIME_POD}",
         _clock_words,
     ),
     _rule("date_dmy", rf"{_DAY_PREFIX}{_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep){_YEAR}", _full_date, glued=True),
