@@ -408,8 +408,12 @@ def _year_range(m: re.Match[str], ctx: _Context) -> _Value | None:
     return _Value("DATE", f"{a}/{b}", "year", a, b)
 
 
+_QUARTER_WORDS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4}
+
+
 def _quarter(m: re.Match[str], ctx: _Context) -> _Value:
-    q = int(m["q"]) if m["q"].isdigit() else _roman(m["q"])
+    word = _norm(m["q"])
+    q = int(word) if word.isdigit() else _QUARTER_WORDS.get(word) or _roman(m["q"])
     if m["y"]:
         year = m["y"]
     elif ctx.anchor is None:
@@ -418,6 +422,14 @@ def _quarter(m: re.Match[str], ctx: _Context) -> _Value:
         year = f"{ctx.anchor.year + _TAIL_YEAR.get(_norm(m['tail']), 0):04d}"
         return _Value("DATE", f"{year}-Q{q}", "quarter", uses_anchor=True)
     return _Value("DATE", f"{year}-Q{q}", "quarter")
+
+
+def _relative_quarter(m: re.Match[str], ctx: _Context) -> _Value:
+    """ "quý này", "quý tới", "quý trước": the anchor's quarter, the next, the one before."""
+    if ctx.anchor is None:
+        return _Value("DATE", "XXXX-QX", "quarter")
+    n = ctx.anchor.year * 4 + (ctx.anchor.month - 1) // 3 + _REL_OFFSET[_norm(m["rel"])]
+    return _Value("DATE", f"{n // 4:04d}-Q{n % 4 + 1}", "quarter", uses_anchor=True)
 
 
 def _decade(m: re.Match[str], ctx: _Context) -> _Value:
@@ -682,7 +694,8 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "quarter",
-        rf"quý\s+(?P<q>IV|I{{1,3}}|[1-4])(?:(?:\s*[/-]\s*|\s+năm\s+){_YEAR}|{_TAIL})",
+        rf"quý\s+(?P<q>IV|I{{1,3}}|[1-4]|một|hai|ba|bốn|tư)"
+        rf"(?:(?:\s*[/-]\s*|\s+(?:của\s+)?năm\s+){_YEAR}|{_TAIL})",
         _quarter,
     ),
     _rule("decade", r"(?:thập\s+(?:niên|kỷ)|những\s+năm)\s+(?P<dec>(?:1\d|20)?\d0)s?", _decade),
@@ -705,6 +718,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("weekday", rf"(?:(?P<pod>{_POD})\s+)?{_WEEKDAY}{_TAIL}", _weekday),
     _rule("relative_week", r"tuần\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))", _relative_week),
     _rule("relative_month", r"tháng\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))", _relative_month),
+    _rule("relative_quarter", r"quý\s+(?P<rel>trước|này|nay|tới|sau)(?!\s+(?:đó|nữa))", _relative_quarter),
     _rule("relative_year", r"năm\s+(?P<rel>nay|ngoái|trước|tới|sau)(?!\s+(?:đó|nữa))", _relative_year),
     _rule(
         "duration",
