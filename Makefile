@@ -11,11 +11,11 @@ RAW_FILES := $(shell find $(INPUT) -type f -not -name '.*' 2>/dev/null | sed 's/
 INSTALLED := $(BIN)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench evaluate train lint format clean
+.PHONY: help install run test bench bench-dates evaluate train lint format clean
 
 ## help: list the targets
 help:
-	@awk 'BEGIN {FS = ": "} /^## / {sub(/^## /, ""); printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ": "} /^## / {sub(/^## /, ""); printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(INSTALLED)
 ## bench: full run vs underthesea ner() on the first N (200) articles of vietnews-5k
 bench: $(INSTALLED)
 	$(BIN)/python -m pipeline bench --n $(or $(N),200)
+
+## bench-dates: dates engine vs dateparser on the case table (span P/R, value accuracy, traps, speed)
+bench-dates: $(INSTALLED)
+	$(BIN)/python -m pipeline bench-dates
 
 ## evaluate: NER P/R/F1 + syllables/s on both dev sets next to underthesea (JSON in build/); words; dates vs Duckling
 evaluate: $(INSTALLED)

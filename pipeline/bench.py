@@ -120,3 +120,86 @@ def report(measures: list[Measure]) -> str:
         shares.append(f"other (reading, model loading) {100 * other / ours.seconds:.0f}%")
         rows.append("pipeline time by stage: " + ", ".join(shares))
     return "\n".join(rows)
+
+
+# --- dates: the engine and dateparser on the team's case table --------------------------------
+
+_GRAIN_FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H:00"}
+
+
+def bench_dates(cases_path: Path, *, repeat: int = 3) -> dict[str, dict]:
+    """Runs `find_dates` and dateparser's `search_dates(languages=["vi"])` on every case.
+
+    Args:
+        cases_path: The case table (`tests/data/date_cases.json`): sentence, anchor, expected
+            `(span, type, value, grain)` list, `trap` for sentences that hold no date.
+        repeat: Passes over the table for the timing.
+
+    Returns:
+        Per system: span precision/recall (exact spans), value accuracy over the expected
+        mentions (dateparser's datetime written at the expected grain), false positives on
+        the traps, sentences/s.
+    """
+    from datetime import datetime
+
+    from dateparser.search import search_dates
+
+    from pipeline.dates import find_dates
+
+    cases = json.loads(cases_path.read_text(encoding="utf-8"))
+
+    def ours(text: str, anchor: datetime | None) -> list[tuple[str, str]]:
+        return [(m.text, m.value) for m in find_dates(text, anchor=anchor)]
+
+    def dateparser_(text: str, anchor: datetime | None) -> list[tuple[str, datetime]]:
+        settings = {"RELATIVE_BASE": anchor} if anchor else {}
+        return search_dates(text, languages=["vi"], settings=settings) or []
+
+    results = {}
+    for name, system in (("dates engine", ours), ("dateparser 1.x", dateparser_)):
+        gold = pred = span_tp = value_tp = trap_fp = 0
+        started = time.perf_counter()
+        for _ in range(repeat):
+            outputs = [
+                system(c["text"], datetime.fromisoformat(c["anchor"]) if c["anchor"] else None) for c in cases
+            ]
+        seconds = (time.perf_counter() - started) / repeat
+        for case, found in zip(cases, outputs, strict=True):
+            if case.get("trap"):
+                trap_fp += len(found)
+                continue
+            gold += len(case["expected"])
+            pred += len(found)
+            by_span = dict(found)
+            for span, _type, value, grain in case["expected"]:
+                if span not in by_span:
+                    continue
+                span_tp += 1
+                got = by_span[span]
+                if isinstance(got, datetime):
+                    got = got.strftime(_GRAIN_FORMATS[grain]) if grain in _GRAIN_FORMATS else got.isoformat()
+                value_tp += got == value
+        results[name] = {
+            "span_p": round(100 * span_tp / pred, 1) if pred else 0.0,
+            "span_r": round(100 * span_tp / gold, 1) if gold else 0.0,
+            "value_accuracy": round(100 * value_tp / gold, 1) if gold else 0.0,
+            "trap_false_positives": trap_fp,
+            "sentences_per_s": round(len(cases) / seconds) if seconds else 0,
+            "sentences": len(cases),
+        }
+    return results
+
+
+def report_dates(results: dict[str, dict]) -> str:
+    """A table of `bench_dates` results and the engine's speed as a multiple of dateparser's."""
+    rows = [f"{'':16} {'span P':>7} {'span R':>7} {'value acc':>10} {'trap FP':>8} {'sent/s':>8}"]
+    for name, r in results.items():
+        rows.append(
+            f"{name:16} {r['span_p']:7.1f} {r['span_r']:7.1f} {r['value_accuracy']:10.1f}"
+            f" {r['trap_false_positives']:8d} {r['sentences_per_s']:8d}"
+        )
+    ours, peer = (results[k]["sentences_per_s"] for k in ("dates engine", "dateparser 1.x"))
+    if peer:
+        count = next(iter(results.values()))["sentences"]
+        rows.append(f"engine / dateparser sentences/s: {ours / peer:.1f}x  ({count} sentences)")
+    return "\n".join(rows)

@@ -307,6 +307,26 @@ def train(
     typer.echo(f"model → {install or best}")
 
 
+@app.command("bench-dates")
+def bench_dates(
+    cases: Annotated[Path, typer.Argument(help="The case table (JSON).")] = config.PROJECT_ROOT
+    / "tests"
+    / "data"
+    / "date_cases.json",
+) -> None:
+    """Run the dates engine and dateparser on the case table: span P/R, value accuracy, traps, speed."""
+    from pipeline.bench import bench_dates as run_bench
+    from pipeline.bench import report_dates
+
+    if not cases.is_file():
+        _fail(f"{cases} not found")
+    try:
+        import dateparser  # noqa: F401
+    except ImportError:
+        _fail("dateparser is not installed: pip install dateparser (it is in the dev extra)")
+    typer.echo(report_dates(run_bench(cases)))
+
+
 @app.command()
 def schema() -> None:
     """Print the data dictionary of the output tables (Markdown)."""

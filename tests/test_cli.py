@@ -104,3 +104,12 @@ def test_clean_and_annotate_commands() -> None:
     assert annotated.exit_code == 0
     assert "PER\t15\t29\tVladimir Putin" in annotated.output
     assert "DATE\t47\t61\tngày 19/6/2024\t2024-06-19" in annotated.output
+
+
+def test_bench_dates_compares_with_dateparser() -> None:
+    result = runner.invoke(app, ["bench-dates"])
+    assert result.exit_code == 0, result.output
+    ours = next(line for line in result.output.splitlines() if line.startswith("dates engine"))
+    # The engine gets every span and value of its own table right and never dates a trap.
+    assert ours.split()[2:6] == ["100.0", "100.0", "100.0", "0"]
+    assert "dateparser 1.x" in result.output
