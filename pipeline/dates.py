@@ -158,9 +158,9 @@ _PERIOD_GRAINS = ("week", "month", "quarter", "year", "decade", "century")
 _COUNT_BEFORE_RE = re.compile(rf"(?:\d|(?<!\w)(?:{_NUMBER_WORD_ALT}|vài|mấy|nhiều))\s+$", re.IGNORECASE)
 _UNIT_AFTER_RE = re.compile(r"\s+(?:ngày|tuần|tháng|năm|giờ|phút|tiếng)(?!\w)", re.IGNORECASE)
 # ISO weekday of "thứ Hai" … "Chủ nhật" (and "thứ 2" … "thứ 7").
-_WEEKDAYS = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6, "chủ nhật": 7}
+_WEEKDAYS = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6, "chủ nhật": 7, "chúa nhật": 7}
 _WEEKDAYS.update({str(n): n - 1 for n in range(2, 8)})
-_WEEKDAY = r"(?P<wd>thứ\s+(?P<wdn>hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)"
+_WEEKDAY = r"(?P<wd>thứ\s+(?P<wdn>hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|chúa\s+nhật)"
 # "thứ ba" is also "third": a bare weekday needs a capital ("thứ Ba"), a part of day, a date
 # after it, or a week after it; and never follows a rank ("lần thứ ba", "xếp thứ 5").
 _ORDINAL_LEFT_RE = re.compile(
@@ -325,6 +325,16 @@ def _adjust_hour(hour: int, pod: str | None) -> int:
 
 def _full_date(m: re.Match[str], ctx: _Context) -> _Value | None:
     d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
+    return _Value("DATE", d.isoformat(), "day") if d else None
+
+
+def _short_year_date(m: re.Match[str], ctx: _Context) -> _Value | None:
+    """A two-digit year is in the century that puts it at most ten years after the anchor
+    (without an anchor, after 2020: "3/3/17" is 2017, "3/9/91" 1991)."""
+    yy = int(m["yy"])
+    pivot = ctx.anchor.year if ctx.anchor else 2020
+    year = 2000 + yy if 2000 + yy <= pivot + 10 else 1900 + yy
+    d = _safe_date(year, int(m["m"]), int(m["d"]))
     return _Value("DATE", d.isoformat(), "day") if d else None
 
 
@@ -550,7 +560,7 @@ def _weekday(m: re.Match[str], ctx: _Context) -> _Value | None:
     (19/6)") gives the value instead (see `_merge_weekday`)."""
     word = m["wdn"] or m["wd"]
     dated = _DATE_AFTER_RE.match(ctx.text, m.end()) is not None
-    if not dated and not (m["pod"] or word[0].isupper() or _norm(m["wd"]) == "chủ nhật"):
+    if not dated and not (m["pod"] or word[0].isupper() or _norm(m["wd"]) in ("chủ nhật", "chúa nhật")):
         return None
     if _ORDINAL_LEFT_RE.search(ctx.text, max(0, m.start() - 12), m.start()):
         return None
@@ -648,6 +658,8 @@ _RULES: tuple[_Rule, ...] = (
         _clock_words,
     ),
     _rule("date_dmy", rf"{_DAY_PREFIX}{_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep){_YEAR}", _full_date, glued=True),
+    # "3/3/17": a two-digit year, slashes only.
+    _rule("date_dmyy", rf"{_DAY_PREFIX}{_DAY}/{_MONTH}/(?P<yy>\d{{2}})", _short_year_date),
     _rule(
         "date_day_range",
         rf"{_DAY_PREFIX}(?P<d1>3[01]|[12]\d|0?[1-9])\s*[-–]\s*{_DAY}/{_MONTH}(?:/{_YEAR})?{_TAIL}",
@@ -712,7 +724,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "weekday_of_week",
-        rf"(?:(?P<pod>{_POD})\s+)?{_WEEKDAY}\s+tuần\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))",
+        rf"(?:(?P<pod>{_POD})\s+)?{_WEEKDAY}\s+(?:của\s+)?tuần\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))",
         _weekday_of_week,
     ),
     _rule("weekday", rf"(?:(?P<pod>{_POD})\s+)?{_WEEKDAY}{_TAIL}", _weekday),
