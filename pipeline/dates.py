@@ -471,7 +471,10 @@ def _clock(m: re.Match[str], ctx: _Context) -> _Value | None:
     grain = "minute" if minute is not None else "hour"
     if ctx.anchor is None:
         return _Value("TIME", f"XXXX-XX-XXT{clock}", grain)
-    return _Value("TIME", f"{ctx.anchor.date().isoformat()}T{clock}", grain, uses_anchor=True)
+    day = ctx.anchor.date() + timedelta(
+        days=_DAY_OFFSET[_norm(groups.get("tday"))] if groups.get("tday") else 0
+    )
+    return _Value("TIME", f"{day.isoformat()}T{clock}", grain, uses_anchor=True)
 
 
 def _clock_words(m: re.Match[str], ctx: _Context) -> _Value | None:
@@ -635,7 +638,8 @@ def _rule(
     return _Rule(name, pattern, resolve)
 
 
-_TIME_POD = rf"(?:\s+(?P<tpod>{_POD}))?"
+# "21h tối qua": the part of day, and the day it belongs to.
+_TIME_POD = rf"(?:\s+(?P<tpod>{_POD})(?:\s+(?P<tday>nay|qua|mai)(?!\w))?)?"
 # Hours in words, "một" to "mười hai" ("ba giờ rưỡi chiều").
 _HOUR_WORD_ALT = "|".join(
     w.replace(" ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True) if _NUMBER_WORDS[w] <= 12
