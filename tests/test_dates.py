@@ -199,14 +199,10 @@ def test_modifiers(text: str, expected: list[tuple[str, str, str | None]]) -> No
     assert [(m.text, m.value, m.mod) for m in find_dates(text, anchor=JUL19)] == expected
 
 
-def test_duckling_corpus_agreement_does_not_regress() -> None:
-    from pipeline import config
+def test_duckling_corpus_agreement_does_not_regress(shared: Path) -> None:
     from pipeline.evaluate import duckling_agreement
 
-    corpus = config.SHARED / "data" / "dates" / "duckling-vi-corpus.jsonl"
-    if not corpus.is_file():
-        pytest.skip(f"{corpus} not found (set VI_NER_SHARED)")
-    result = duckling_agreement(corpus)
+    result = duckling_agreement(shared / "data" / "dates" / "duckling-vi-corpus.jsonl")
     assert sum(result["counts"].values()) == 168
     assert result["counts"]["agree"] >= 84  # measured 2026-11-26; raise it as rules land
     by_text = {c["text"]: c for c in result["cases"]}

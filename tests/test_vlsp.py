@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from pipeline.vlsp import GoldDoc, drop_title, read_vlsp2016, read_vlsp2018, split_vlsp2016
-
-SHARED = Path(os.environ.get("VI_NER_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 # A VLSP 2016 file as released: BOM, CRLF, `<editor>`, an indented `<s>`, a `<s>` glued to
 # the first token line, a `<s>` glued to an empty token ("Ny"), straight and curly quotes.
@@ -175,10 +172,8 @@ def test_split_vlsp2016_every_8th_sorted(doc_ids: list[str], dev: list[str]) -> 
 
 
 @pytest.mark.slow
-def test_real_corpora_counts_and_spans() -> None:
-    data = SHARED / "data"
-    if not (data / "vlsp2016").is_dir():
-        pytest.skip(f"shared data not found at {SHARED}; set VI_NER_SHARED to its folder")
+def test_real_corpora_counts_and_spans(shared: Path) -> None:
+    data = shared / "data"
     corpora = {
         "vlsp2016": list(read_vlsp2016(data / "vlsp2016" / "train")),
         "vlsp2018-train": list(read_vlsp2018(data / "vlsp2018" / "train")),
