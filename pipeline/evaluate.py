@@ -19,6 +19,7 @@ from pipeline.errors import InputError
 from pipeline.vlsp import (
     LABELS,
     GoldDoc,
+    bio_spans,
     drop_title,
     read_conll,
     read_vlsp2016,
@@ -118,24 +119,13 @@ def underthesea_tagger() -> Tagger:
 
     def tag(text: str) -> list[tuple[int, int, str]]:
         plain = _underthesea_spelling(text)
-        mentions: list[tuple[int, int, str]] = []
+        tagged: list[tuple[int, int, str] | None] = []
         for start, end in split_sentences(text):
-            cursor, open_ = start, None
-            for word, *_, bio in ner(text[start:end]):
-                found = plain.find(unicodedata.normalize("NFC", word), cursor, end)
-                if found < 0:
-                    continue
-                cursor = found + len(word)
-                prefix, _, label = bio.partition("-")
-                if open_ and prefix == "I" and label == open_[2]:
-                    open_[1] = cursor
-                    continue
-                if open_:
-                    mentions.append(tuple(open_))
-                open_ = [found, cursor, label] if prefix in ("B", "I") and label in LABELS else None
-            if open_:
-                mentions.append(tuple(open_))
-        return mentions
+            sentence = ner(text[start:end])
+            spans = _locate(plain, [word for word, *_ in sentence], start, end)
+            tagged += [(a, b, tags[-1]) for (a, b), (_, *tags) in zip(spans, sentence, strict=True) if a >= 0]
+            tagged.append(None)
+        return [span for span in bio_spans(tagged) if span[2] in LABELS]
 
     return tag
 
@@ -152,6 +142,20 @@ def _underthesea_spelling(text: str) -> str:
         if len(token) == b - a:
             chars[a:b] = token
     return "".join(chars)
+
+
+def _locate(plain: str, words: list[str], start: int, end: int) -> list[tuple[int, int]]:
+    """Finds underthesea's words, in order, in `plain[start:end]` (the text in its spelling);
+    a word it rewrote beyond recognition gets `(-1, -1)`."""
+    spans, cursor = [], start
+    for word in words:
+        found = plain.find(unicodedata.normalize("NFC", word), cursor, end)
+        if found < 0:
+            spans.append((-1, -1))
+            continue
+        cursor = found + len(word)
+        spans.append((found, cursor))
+    return spans
 
 
 def score_words(
@@ -196,13 +200,8 @@ def word_segmenters(model: str | Path | None = None) -> dict[str, Callable[[str]
         ]
 
     def peer(text: str) -> list[tuple[int, int]]:
-        plain, cursor, spans = _underthesea_spelling(text), 0, []
-        for word in word_tokenize(text):
-            found = plain.find(unicodedata.normalize("NFC", word), cursor)
-            if found >= 0:
-                cursor = found + len(word)
-                spans.append((found, cursor))
-        return spans
+        spans = _locate(_underthesea_spelling(text), word_tokenize(text), 0, len(text))
+        return [span for span in spans if span[0] >= 0]
 
     systems = {}
     if "tagger" in load_model(model or DEFAULT_MODEL).pipe_names:

@@ -106,7 +106,7 @@ def _vlsp2016_word(column: str) -> str:
     return _nfc(_SPACES_RE.sub(" ", _UNDERSCORES_RE.sub(" ", column)).strip())
 
 
-def _bio_spans(tagged: list[tuple[int, int, str] | None]) -> Iterator[tuple[int, int, str]]:
+def bio_spans(tagged: list[tuple[int, int, str] | None]) -> Iterator[tuple[int, int, str]]:
     """Mentions from BIO-tagged words; an `I-` tag that continues nothing starts a mention."""
     current: tuple[int, int, str] | None = None
     for item in tagged:
@@ -153,7 +153,7 @@ def _parse_vlsp2016(doc_id: str, lines: list[str]) -> GoldDoc:
             start, end = builder.add(word)
             words.append((start, end))
             tagged.append((start, end, columns[3].strip() if len(columns) > 3 else "O"))
-    entities = tuple(span for span in _bio_spans(tagged) if span[2] in LABELS)
+    entities = tuple(span for span in bio_spans(tagged) if span[2] in LABELS)
     return GoldDoc(doc_id, builder.text().rstrip(), entities, tuple(words))
 
 
@@ -262,7 +262,7 @@ def _parse_conll(doc_id: str, lines: list[str]) -> GoldDoc:
         if word:
             start, end = builder.add(word)
             tagged.append((start, end, _conll_label(columns[-1].strip())))
-    entities = tuple(span for span in _bio_spans(tagged) if span[2] in LABELS)
+    entities = tuple(span for span in bio_spans(tagged) if span[2] in LABELS)
     return GoldDoc(doc_id, builder.text().rstrip(), entities)
 
 
