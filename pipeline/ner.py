@@ -26,12 +26,18 @@ from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import get_words_and_spaces
 from underthesea.pipeline.text_normalize import token_normalize
 
 import pipeline.dates  # noqa: F401  (registers Doc._.dates and the dates component)
 from pipeline import resources
-from pipeline.segment import DEFAULT_MODEL, load_model, model_spelling, syllables, word_dictionary
+from pipeline.segment import (
+    DEFAULT_MODEL,
+    load_model,
+    model_spelling,
+    spans_to_doc,
+    syllables,
+    word_dictionary,
+)
 
 LABELS = ("PER", "LOC", "ORG")
 
@@ -443,22 +449,21 @@ def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
 
 def _split_tokens(doc: Doc, cuts: list[int]) -> Doc:
     """A copy of `doc` whose tokens are also cut at the sorted offsets `cuts` (between syllables)."""
-    words: list[str] = []
+    text = doc.text
+    spans: list[tuple[int, int]] = []
     for token in doc:
+        if token.is_space:
+            continue
         start, end = token.idx, token.idx + len(token)
         inner = cuts[bisect.bisect_right(cuts, start) : bisect.bisect_left(cuts, end)]
-        if not inner:
-            words.append(token.text)
-            continue
-        pieces = [0, *(b - start for b in inner), len(token.text)]
-        words += [p for a, b in itertools.pairwise(pieces) if (p := token.text[a:b].strip(" "))]
-    doc_words, spaces = get_words_and_spaces(words, doc.text)
-    sentence_starts = {s.start_char for s in doc.sents}
-    starts, offset = [], 0
-    for word, space in zip(doc_words, spaces, strict=True):
-        starts.append(not starts or offset in sentence_starts)
-        offset += len(word) + space
-    new = Doc(doc.vocab, words=doc_words, spaces=spaces, sent_starts=starts)
+        for a, b in itertools.pairwise([start, *inner, end]):
+            while a < b and text[a] == " ":
+                a += 1
+            while b > a and text[b - 1] == " ":
+                b -= 1
+            if a < b:
+                spans.append((a, b))
+    new = spans_to_doc(doc.vocab, text, spans, {s.start_char for s in doc.sents})
     new.user_data = dict(doc.user_data)
     return new
 
