@@ -569,13 +569,12 @@ def _weekday(m: re.Match[str], ctx: _Context) -> _Value | None:
         return None
     weekday = _weekday_number(m)
     if ctx.anchor is None:
-        return _Value("DATE", f"XXXX-WXX-{weekday}", "day", uses_anchor=dated)
+        return _Value("DATE", f"XXXX-WXX-{weekday}", "day")
     a = ctx.anchor.date()
     back = (a.isoweekday() - weekday) % 7
     day = a - timedelta(days=back)
     if _own_tense(m, ctx) == "future" and back:
         day += timedelta(weeks=1)
-    # A weekday before a date only names the date's day; `uses_anchor` marks it for merging.
     return _Value("DATE", day.isoformat(), "day", uses_anchor=True)
 
 
