@@ -185,7 +185,8 @@ def process_documents(
     A document that fails is recorded in `documents` with its status and error; the others go on.
     """
     stages = resolve_stages(stages)
-    nlp = nlp or build_nlp(stages=stages)
+    if nlp is None and "segment" in stages:  # a clean-only run loads no model
+        nlp = build_nlp(stages=stages)
     reference = _as_datetime(reference_date)
     summary = summary if summary is not None else RunSummary()
     for item in items:
@@ -332,7 +333,7 @@ def run(
     stages = resolve_stages(stages)
     started = time.perf_counter()
     summary = RunSummary()
-    nlp = build_nlp(stages=stages, ner=ner, model=model)
+    nlp = build_nlp(stages=stages, ner=ner, model=model) if "segment" in stages else None
     rows = export.empty_rows()
     items = read_inputs(input_path, columns=columns)
     with tqdm(desc="documents", unit="doc", delay=2, disable=not progress, miniters=batch_size) as bar:
