@@ -6,8 +6,7 @@ INPUT ?= data/raw
 OUTPUT ?= data/processed
 export VI_NER_SHARED ?= $(abspath ../shared)
 
-SOURCES := pyproject.toml $(wildcard pipeline/*.py pipeline/resources/*.txt) $(shell find models -type f 2>/dev/null)
-RAW_FILES := $(shell find $(INPUT) -type f -not -name '.*' 2>/dev/null | sed 's/ /\\ /g')
+FORMAT ?= both
 INSTALLED := $(BIN)/.installed
 
 .DEFAULT_GOAL := help
@@ -26,12 +25,9 @@ $(INSTALLED): pyproject.toml
 ## install: create or refresh the virtual environment in .venv (only when pyproject.toml changed)
 install: $(INSTALLED)
 
-## run: process INPUT (data/raw) into OUTPUT (data/processed); does nothing when nothing changed
-run: $(OUTPUT)/.done
-
-$(OUTPUT)/.done: $(RAW_FILES) $(SOURCES) $(INSTALLED)
-	$(BIN)/python -m pipeline run $(INPUT) $(OUTPUT)
-	touch $@
+## run: process INPUT (data/raw) into OUTPUT (data/processed); only new or changed inputs are redone
+run: $(INSTALLED)
+	$(BIN)/python -m pipeline run $(INPUT) $(OUTPUT) --format $(FORMAT) $(if $(WORKERS),--workers $(WORKERS))
 
 ## test: install, then run the whole test suite
 test: $(INSTALLED)
@@ -67,5 +63,5 @@ format: $(INSTALLED)
 
 ## clean: remove data/processed outputs, build/ and caches (keeps .venv and models/)
 clean:
-	rm -rf build $(OUTPUT)/*.parquet $(OUTPUT)/*.csv $(OUTPUT)/.done .pytest_cache .ruff_cache
+	rm -rf build $(OUTPUT)/* $(OUTPUT)/.done .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

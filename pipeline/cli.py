@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import datetime
 from enum import StrEnum
@@ -34,6 +35,11 @@ class NerBackend(StrEnum):
     crf = "crf"
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 class GoldFormat(StrEnum):
     auto = "auto"
     vlsp2016 = "vlsp2016"
@@ -45,6 +51,13 @@ class Split(StrEnum):
     all = "all"
     train = "train"
     dev = "dev"
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def _fail(message: str) -> None:
@@ -69,14 +82,29 @@ def run(
         typer.Argument(help="Folder (recursive) or file: .txt/.html pages, .jsonl/.csv/.parquet tables."),
     ] = config.DATA_RAW,
     output: Annotated[Path, typer.Argument(help="Folder for the tables.")] = config.DATA_PROCESSED,
-    format: Annotated[Format, typer.Option("--format", help="Table file format.")] = Format.both,
+    format: Annotated[
+        Format, typer.Option("--format", help="Parquet parts, CSV parts (under OUTPUT/csv/) or both.")
+    ] = Format.parquet,
     reference_date: Annotated[
         str | None, typer.Option(help="Anchor for documents without a publication date (ISO).")
     ] = None,
     stages: Annotated[
         str, typer.Option(help="Comma-separated subset of clean,segment,ner,dates.")
     ] = "clean,segment,ner,dates",
-    batch_size: Annotated[int, typer.Option(min=1, help="Documents between two progress updates.")] = 64,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes, each loading the model once. [default: cores]"),
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, help="Documents per part: the unit of work, of resuming and of memory.")
+    ] = 100,
+    engine: Annotated[Engine, typer.Option(help="local (this machine) or dask (a Dask cluster).")] = (
+        Engine.local
+    ),
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); default: a local cluster.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Process every input again, ignoring the manifest.")] = False,
     id_column: Annotated[str, typer.Option(help="Id column of table inputs.")] = "id",
     title_column: Annotated[str, typer.Option(help="Title column of table inputs.")] = "title",
     text_column: Annotated[str, typer.Option(help="Text column of table inputs.")] = "text",
@@ -108,7 +136,11 @@ def run(
             stages=[s.strip() for s in stages.split(",") if s.strip()],
             reference_date=_reference(reference_date),
             columns=columns,
-            batch_size=batch_size,
+            chunk_size=chunk_size,
+            workers=workers or _cores(),
+            engine=engine.value,
+            scheduler=scheduler,
+            force=force,
             progress=progress and sys.stderr.isatty(),
             ner=ner.value,
             model=model,
@@ -117,7 +149,7 @@ def run(
         _fail(str(exc))
         return
     typer.echo(f"{summary.line()} → {output}")
-    if summary.documents == 0:
+    if summary.documents == 0 and summary.skipped == 0:
         _fail(f"no input documents found in {input_path}")
     if summary.ok == 0 and summary.empty < summary.documents:
         raise typer.Exit(1)

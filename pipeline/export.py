@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from spacy.tokens import Doc
@@ -177,13 +178,14 @@ def write_tables(
         table = schema.to_arrow(name, rows.get(name, []))
         for fmt in formats:
             target = output / f"{name}.{fmt}"
-            _atomic_write(target, lambda path, t=table, f=fmt: _write(t, path, f))
+            atomic_write(target, lambda path, t=table, f=fmt: write_file(t, path, f))
             written.append(target)
             log.debug("wrote %s (%d rows)", target, table.num_rows)
     return written
 
 
-def _write(table: Any, path: Path, fmt: str) -> None:
+def write_file(table: Any, path: Path, fmt: str) -> None:
+    """Writes an Arrow table to `path` as Parquet or CSV."""
     if fmt == "parquet":
         pq.write_table(table, path, row_group_size=100_000)
     elif fmt == "csv":
@@ -192,7 +194,12 @@ def _write(table: Any, path: Path, fmt: str) -> None:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def _atomic_write(target: Path, write: Any) -> None:
+def atomic_write(target: Path, write: Any) -> None:
+    """Calls `write(tmp)` on a temporary file beside `target`, then renames it into place.
+
+    Raises:
+        OutputError: The folder cannot be written.
+    """
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
@@ -214,10 +221,11 @@ def load(output: str | Path) -> dict[str, pd.DataFrame]:
     """Reads the tables of a finished run back with their schema dtypes.
 
     Args:
-        output: The folder a run wrote (Parquet preferred, CSV otherwise).
+        output: The folder a run wrote: one folder of Parquet parts per table (CSV parts under
+            `csv/` otherwise), or single `<table>.parquet`/`.csv` files (`write_tables`).
 
     Returns:
-        One DataFrame per table found.
+        One DataFrame per table found, its parts in order.
 
     Raises:
         InputError: The folder holds none of the tables.
@@ -225,12 +233,26 @@ def load(output: str | Path) -> dict[str, pd.DataFrame]:
     output = Path(output)
     tables = {}
     for name in schema.TABLE_NAMES:
-        parquet, csv = output / f"{name}.parquet", output / f"{name}.csv"
-        if parquet.exists():
-            tables[name] = schema.to_frame(name, pq.read_table(parquet))
-        elif csv.exists():
-            options = pa_csv.ConvertOptions(column_types=schema.arrow_schema(name))
-            tables[name] = schema.to_frame(name, pa_csv.read_csv(csv, convert_options=options))
+        candidates = [
+            sorted((output / name).glob("*.parquet")),
+            sorted((output / "csv" / name).glob("*.csv")),
+            [p for p in (output / f"{name}.parquet",) if p.is_file()],
+            [p for p in (output / f"{name}.csv",) if p.is_file()],
+        ]
+        parts = next((found for found in candidates if found), None)
+        if parts is None and not (output / name).is_dir():
+            continue
+        arrow = pa.concat_tables(
+            [_read_file(name, part) for part in parts or []] or [schema.to_arrow(name, [])]
+        )
+        tables[name] = schema.to_frame(name, arrow)
     if not tables:
         raise InputError(f"no tables in {output}; run `python -m pipeline run INPUT {output}` first")
     return tables
+
+
+def _read_file(table: str, path: Path) -> pa.Table:
+    if path.suffix == ".parquet":
+        return pq.read_table(path, schema=schema.arrow_schema(table))
+    options = pa_csv.ConvertOptions(column_types=schema.arrow_schema(table))
+    return pa_csv.read_csv(path, convert_options=options).cast(schema.arrow_schema(table))

@@ -62,7 +62,7 @@ def discover(path: Path) -> list[Path]:
 
 
 def read_inputs(path: Path, *, columns: Columns = Columns()) -> Iterator[InputDocument]:
-    """Yields every document under `path`: pages as bytes, table rows as fields.
+    """Yields every document under `path`: pages as bytes, table rows as fields, read lazily.
 
     A file that cannot be read becomes an `unreadable` document carrying its error, so the
     batch records it and goes on.
@@ -70,31 +70,71 @@ def read_inputs(path: Path, *, columns: Columns = Columns()) -> Iterator[InputDo
     Raises:
         InputError: `path` is missing, or a table lacks a column the options name.
     """
-    root = path if path.is_dir() else path.parent
+    root = input_root(path)
     for file in discover(path):
-        rel = file.relative_to(root).as_posix()
-        suffix = file.suffix.lower()
-        try:
-            if suffix in TABLE_SUFFIXES:
-                yield from _read_table(file, rel, columns)
-            else:
-                kind = "html" if suffix in HTML_SUFFIXES else "page"
-                yield InputDocument(rel, rel, kind, data=file.read_bytes())
-        except InputError:
-            raise
-        except (OSError, ValueError) as exc:
-            log.warning("%s: cannot read: %s", rel, exc)
-            yield InputDocument(rel, rel, "unreadable", error=f"cannot read {rel}: {exc}")
+        yield from read_file(file, file.relative_to(root).as_posix(), columns=columns)
+
+
+def input_root(path: Path) -> Path:
+    """The folder document ids and sources are relative to: `path` itself, or a file's folder."""
+    return path if path.is_dir() else path.parent
+
+
+def is_table(file: Path) -> bool:
+    """Whether `file` holds one article per row (`.jsonl`, `.csv`, `.parquet`) rather than one page."""
+    return file.suffix.lower() in TABLE_SUFFIXES
+
+
+def read_file(file: Path, rel: str, *, columns: Columns = Columns()) -> Iterator[InputDocument]:
+    """The documents of one input file: one for a page, one per row for a table (streamed).
+
+    Args:
+        file: The file.
+        rel: Its path relative to the input root (ids and sources are made from it).
+        columns: Column names for tables.
+
+    Raises:
+        InputError: A table lacks a column the options name.
+    """
+    try:
+        if is_table(file):
+            yield from _read_table(file, rel, columns)
+        else:
+            kind = "html" if file.suffix.lower() in HTML_SUFFIXES else "page"
+            yield InputDocument(rel, rel, kind, data=file.read_bytes())
+    except InputError:
+        raise
+    except (OSError, ValueError) as exc:
+        log.warning("%s: cannot read: %s", rel, exc)
+        yield InputDocument(rel, rel, "unreadable", error=f"cannot read {rel}: {exc}")
+
+
+# Rows read from a table at a time: a table larger than memory streams through.
+_TABLE_CHUNK_ROWS = 1000
 
 
 def _read_table(file: Path, rel: str, columns: Columns) -> Iterator[InputDocument]:
-    suffix = file.suffix.lower()
-    if suffix == ".parquet":
-        frame = pq.read_table(file).to_pandas()
-    elif suffix == ".csv":
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-    else:
-        frame = _read_jsonl(file, rel)
+    number = 0
+    for position, frame in enumerate(_table_frames(file, rel)):
+        if position == 0:
+            _check_columns(frame, rel, columns)
+        for row in frame.to_dict("records"):
+            row_id = row.get(columns.id)
+            doc_id = str(row_id) if _present(row_id) else f"{rel}#{number}"
+            source = f"{rel}#{number}"
+            number += 1
+            if _present(row.get("__error__")):
+                yield InputDocument(doc_id, source, "unreadable", error=row["__error__"])
+                continue
+            fields = {
+                key: row.get(getattr(columns, key))
+                for key in ("title", "text", "published", "url")
+                if _present(row.get(getattr(columns, key)))
+            }
+            yield InputDocument(doc_id, source, "record", fields=fields)
+
+
+def _check_columns(frame: pd.DataFrame, rel: str, columns: Columns) -> None:
     if columns.text not in frame.columns and "__error__" not in frame.columns:
         raise InputError(
             f"{rel}: no column {columns.text!r} (columns: {', '.join(map(str, frame.columns))}); "
@@ -106,22 +146,26 @@ def _read_table(file: Path, rel: str, columns: Columns) -> Iterator[InputDocumen
             raise InputError(
                 f"{rel}: no column {name!r} for --{option}-column; columns: {', '.join(frame.columns)}"
             )
-    for number, row in enumerate(frame.to_dict("records")):
-        row_id = row.get(columns.id)
-        doc_id = str(row_id) if _present(row_id) else f"{rel}#{number}"
-        if _present(row.get("__error__")):
-            yield InputDocument(doc_id, f"{rel}#{number}", "unreadable", error=row["__error__"])
-            continue
-        fields = {
-            key: row.get(getattr(columns, key))
-            for key in ("title", "text", "published", "url")
-            if _present(row.get(getattr(columns, key)))
-        }
-        yield InputDocument(doc_id, f"{rel}#{number}", "record", fields=fields)
 
 
-def _read_jsonl(file: Path, rel: str) -> pd.DataFrame:
-    records = []
+def _table_frames(file: Path, rel: str) -> Iterator[pd.DataFrame]:
+    """The table in frames of at most `_TABLE_CHUNK_ROWS` rows (at least one frame, maybe empty)."""
+    suffix = file.suffix.lower()
+    if suffix == ".parquet":
+        parquet = pq.ParquetFile(file)
+        batches = parquet.iter_batches(batch_size=_TABLE_CHUNK_ROWS)
+        yield from (batch.to_pandas() for batch in batches)
+        if parquet.metadata.num_rows == 0:
+            yield parquet.schema_arrow.empty_table().to_pandas()
+    elif suffix == ".csv":
+        yield from pd.read_csv(file, dtype=str, keep_default_na=False, chunksize=_TABLE_CHUNK_ROWS)
+    else:
+        yield from _jsonl_frames(file, rel)
+
+
+def _jsonl_frames(file: Path, rel: str) -> Iterator[pd.DataFrame]:
+    records: list[dict] = []
+    yielded = False
     with file.open(encoding="utf-8-sig") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
@@ -133,8 +177,12 @@ def _read_jsonl(file: Path, rel: str) -> pd.DataFrame:
             records.append(
                 record if isinstance(record, dict) else {"__error__": f"{rel}:{number}: not an object"}
             )
-    frame = pd.DataFrame.from_records(records)
-    return frame if len(frame.columns) else pd.DataFrame({"text": []})
+            if len(records) == _TABLE_CHUNK_ROWS:
+                yield pd.DataFrame.from_records(records)
+                records, yielded = [], True
+    if records or not yielded:
+        frame = pd.DataFrame.from_records(records)
+        yield frame if len(frame.columns) else pd.DataFrame({"text": []})
 
 
 def _present(value: Any) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,10 +18,10 @@ from spacy.tokens import Doc
 
 import pipeline.dates  # (registers the dates component)
 import pipeline.ner  # noqa: F401  (registers the NER components)
-from pipeline import export
+from pipeline import dataset, export
 from pipeline.clean import CleanedArticle, clean_html, clean_page, clean_record
-from pipeline.errors import DocumentError, EmptyDocumentError
-from pipeline.inputs import Columns, InputDocument, read_inputs
+from pipeline.errors import DocumentError, EmptyDocumentError, PipelineError
+from pipeline.inputs import Columns, InputDocument
 from pipeline.segment import DEFAULT_MODEL, default_segmenter  # (registers the tokenizers too)
 
 log = logging.getLogger(__name__)
@@ -159,17 +161,41 @@ class RunSummary:
     dates: int = 0
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
+    parts: int = 0  # parts (units of work) written
+    skipped: int = 0  # documents of unchanged inputs, their parts kept from an earlier run
+    removed: int = 0  # part files deleted because their inputs are gone
 
     def add_time(self, stage: str, seconds: float) -> None:
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
 
+    def merge(self, other: RunSummary) -> None:
+        """Adds another summary's counts and stage times (a worker's) to this one."""
+        for name in (
+            "documents",
+            "ok",
+            "empty",
+            "failed",
+            "entities",
+            "dates",
+            "parts",
+            "skipped",
+            "removed",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for stage, seconds in other.stage_seconds.items():
+            self.add_time(stage, seconds)
+
     def line(self) -> str:
         """A one-line summary for the terminal."""
-        return (
-            f"{self.documents} documents: {self.ok} ok, {self.empty} empty, {self.failed} failed; "
-            f"{self.entities} entities, {self.dates} dates; {self.seconds:.1f} s"
-        )
+        if self.documents == 0 and self.skipped:
+            line = f"nothing changed: {self.skipped} documents up to date; {self.seconds:.1f} s"
+        else:
+            line = (
+                f"{self.documents} documents: {self.ok} ok, {self.empty} empty, {self.failed} failed; "
+                f"{self.entities} entities, {self.dates} dates; {self.seconds:.1f} s"
+            )
+            line += f"; {self.skipped} unchanged documents skipped" if self.skipped else ""
+        return line + (f"; {self.removed} stale part files removed" if self.removed else "")
 
 
 def process_documents(
@@ -293,64 +319,229 @@ def _frame_inputs(frame: pd.DataFrame, columns: Columns) -> Iterator[InputDocume
         yield InputDocument(str(doc_id), f"#{number}", "record", fields=fields)
 
 
+ENGINES = ("local", "dask")
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """What a worker needs to turn a unit of input into its part of every table."""
+
+    output: Path
+    stages: tuple[str, ...]
+    tables: tuple[str, ...]
+    formats: tuple[str, ...]
+    ner: str = "model"
+    model: str | None = None
+    reference_date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    """A finished part: its key and fingerprint (for the manifest) and what processing it did."""
+
+    key: str
+    fingerprint: str
+    summary: RunSummary
+
+
+# One pipeline per worker process and settings, built on its first unit.
+_NLP_CACHE: dict[tuple, Language] = {}
+
+
+def _worker_nlp(settings: RunSettings) -> Language | None:
+    if "segment" not in settings.stages:
+        return None
+    key = (settings.stages, settings.ner, settings.model)
+    if key not in _NLP_CACHE:
+        _NLP_CACHE[key] = build_nlp(stages=settings.stages, ner=settings.ner, model=settings.model)
+    return _NLP_CACHE[key]
+
+
+def process_unit(unit: dataset.Unit, settings: RunSettings) -> UnitResult:
+    """Processes one unit of work and writes its part of every table: the function each engine runs.
+
+    Args:
+        unit: The documents of one part.
+        settings: The run's stages, tables, formats, NER backend and output folder.
+
+    Returns:
+        The part's key and fingerprint, with the counts and stage timings of its documents.
+    """
+    summary = RunSummary()
+    rows = export.empty_rows()
+    nlp = _worker_nlp(settings)
+    for doc_rows in process_documents(
+        unit.documents,
+        nlp=nlp,
+        stages=settings.stages,
+        reference_date=settings.reference_date,
+        summary=summary,
+    ):
+        export.extend(rows, doc_rows)
+    started = time.perf_counter()
+    dataset.write_part(settings.output, unit.key, rows, tables=settings.tables, formats=settings.formats)
+    summary.add_time("export", time.perf_counter() - started)
+    summary.parts = 1
+    return UnitResult(unit.key, unit.fingerprint, summary)
+
+
 def run(
     input_path: Path,
     output: Path,
     *,
-    formats: Iterable[str] = export.FORMATS,
+    formats: Iterable[str] = ("parquet",),
     stages: Iterable[str] = STAGES,
     reference_date: date | datetime | None = None,
     columns: Columns = Columns(),
-    batch_size: int = 64,
+    chunk_size: int = 100,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
     progress: bool = True,
     ner: str = "model",
     model: str | Path | None = None,
 ) -> RunSummary:
-    """Processes every document under `input_path` and writes the tables to `output`.
+    """Processes every document under `input_path` into the tables in `output`, incrementally.
+
+    Each table is a folder of Parquet parts (see `pipeline.dataset`); a manifest of the inputs'
+    content hashes lets a re-run skip what has not changed, and a run killed mid-way resume
+    where it stopped, ending with exactly the rows of a clean run.
 
     Args:
         input_path: A folder (searched recursively) or one file: pages (`.txt`, `.html`) or
-            tables (`.jsonl`, `.csv`, `.parquet`) with one article per row.
+            tables (`.jsonl`, `.csv`, `.parquet`) with one article per row, streamed.
         output: The folder for the tables.
         formats: `parquet`, `csv` or both.
         stages: Which stages to run; the tables they fill are written.
         reference_date: Anchor for documents without a publication date.
         columns: Column names for table inputs.
-        batch_size: Documents read and annotated between two progress updates.
+        chunk_size: Documents per part (the unit of work, of resuming and of memory).
+        workers: Processes working in parallel, each loading the model once (local engine)
+            or, for the dask engine, the workers of the local cluster it starts.
+        engine: `local` (this machine) or `dask` (a Dask distributed cluster).
+        scheduler: The Dask scheduler's address; default: a local cluster of `workers`.
+        force: Process every input again, whatever the manifest says.
         progress: Show a progress bar on stderr (after two seconds).
         ner: The NER backend (`model` or `crf`, see `build_nlp`).
         model: Another trained NER model folder.
 
     Returns:
-        The run's summary.
+        The run's summary (documents processed now, and those skipped as unchanged).
 
     Raises:
         InputError: The input is missing or a table lacks a named column.
         OutputError: The output cannot be written.
+        ValueError: An unknown stage, format, backend or engine.
     """
     from tqdm import tqdm
 
     stages = resolve_stages(stages)
+    formats = tuple(dict.fromkeys(formats))
+    if unknown := set(formats) - set(export.FORMATS):
+        raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; choose from parquet, csv")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    if ner not in NER_BACKENDS:
+        raise ValueError(f"unknown NER backend {ner!r}; choose from {', '.join(NER_BACKENDS)}")
     started = time.perf_counter()
-    summary = RunSummary()
-    nlp = build_nlp(stages=stages, ner=ner, model=model) if "segment" in stages else None
-    rows = export.empty_rows()
-    items = read_inputs(input_path, columns=columns)
-    with tqdm(desc="documents", unit="doc", delay=2, disable=not progress, miniters=batch_size) as bar:
-        for doc_rows in process_documents(
-            items, nlp=nlp, stages=stages, reference_date=reference_date, summary=summary
-        ):
-            export.extend(rows, doc_rows)
-            bar.update(1)
     tables = ["documents"]
     tables += ["sentences", "tokens"] if "segment" in stages else []
     tables += ["entities"] if "ner" in stages else []
     tables += ["dates"] if "dates" in stages else []
-    writing = time.perf_counter()
-    summary.files = export.write_tables(rows, output, formats=formats, tables=tables)
-    summary.add_time("export", time.perf_counter() - writing)
+    reference = _as_datetime(reference_date)
+    settings = RunSettings(
+        output, stages, tuple(tables), formats, ner, str(model) if model else None, reference
+    )
+    manifest = dataset.Manifest(
+        output,
+        {
+            "stages": list(stages),
+            "formats": list(formats),
+            "ner": ner,
+            "model": str(Path(model).resolve()) if model else None,
+            "reference_date": reference.isoformat() if reference else None,
+            "columns": asdict(columns),
+            "chunk_size": chunk_size,
+            "code": dataset.settings_fingerprint(model),
+        },
+        fresh=force,
+    )
+    plan = dataset.Plan()
+    units = dataset.plan_units(
+        input_path, manifest, plan, chunk_size=chunk_size, columns=columns, tables=tables, formats=formats
+    )
+    summary = RunSummary()
+    with tqdm(desc="documents", unit="doc", delay=2, disable=not progress) as bar:
+        for result in _execute(units, settings, engine=engine, workers=workers, scheduler=scheduler):
+            manifest.record(result.key, result.fingerprint, result.summary.documents)
+            summary.merge(result.summary)
+            bar.update(result.summary.documents)
+    summary.removed = dataset.remove_stale(output, plan.keys, tables, formats)
+    manifest.save(keep=plan.keys)
+    summary.skipped = plan.skipped_documents
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _execute(
+    units: Iterator[dataset.Unit], settings: RunSettings, *, engine: str, workers: int, scheduler: str | None
+) -> Iterator[UnitResult]:
+    """Runs `process_unit` on every unit: here, in a pool of processes, or on a Dask cluster.
+
+    At most two units per worker are in flight, so memory stays flat however long the input.
+    """
+    units = iter(units)
+    first = list(itertools.islice(units, 2))
+    if not first:  # nothing to do: no worker started, no model loaded
+        return
+    units = itertools.chain(first, units)
+    if engine == "dask":
+        yield from _execute_dask(units, settings, workers=workers, scheduler=scheduler)
+    elif workers <= 1 or len(first) == 1:
+        for unit in units:
+            yield process_unit(unit, settings)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            pending: set = set()
+            for unit in units:
+                pending.add(pool.submit(process_unit, unit, settings))
+                if len(pending) >= 2 * workers:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    yield from (future.result() for future in done)
+            yield from (future.result() for future in as_completed(pending))
+
+
+def _execute_dask(
+    units: Iterator[dataset.Unit], settings: RunSettings, *, workers: int, scheduler: str | None
+) -> Iterator[UnitResult]:
+    try:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+    except ImportError as exc:
+        raise PipelineError(
+            "the dask engine needs dask.distributed: pip install 'vi-news-ner[dask]'"
+        ) from exc
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(
+            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    try:
+        slots = 2 * max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        finished = dask_completed()
+        for unit in units:
+            finished.add(client.submit(process_unit, unit, settings, pure=False))
+            while finished.count() >= slots:
+                yield next(finished).result()
+        yield from (future.result() for future in finished)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _as_datetime(value: date | datetime | None) -> datetime | None:

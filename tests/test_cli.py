@@ -21,7 +21,7 @@ def test_run_module_writes_both_formats(tmp_path: Path) -> None:
     source.mkdir()
     (source / SAMPLE_003.name).write_bytes(SAMPLE_003.read_bytes())
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "run", str(source), str(tmp_path / "out")],
+        [sys.executable, "-m", "pipeline", "run", str(source), str(tmp_path / "out"), "--format", "both"],
         capture_output=True,
         text=True,
         check=False,
@@ -30,9 +30,9 @@ def test_run_module_writes_both_formats(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("1 documents: 1 ok, 0 empty, 0 failed;")
     for table in ("documents", "sentences", "tokens", "entities", "dates"):
-        assert (tmp_path / "out" / f"{table}.parquet").is_file()
-        assert (tmp_path / "out" / f"{table}.csv").is_file()
-    csv = pd.read_csv(tmp_path / "out" / "documents.csv")
+        assert [p.name for p in (tmp_path / "out" / table).iterdir()] == ["pages-1-00000.parquet"]
+        assert [p.name for p in (tmp_path / "out" / "csv" / table).iterdir()] == ["pages-1-00000.csv"]
+    csv = pd.read_csv(tmp_path / "out" / "csv" / "documents" / "pages-1-00000.csv")
     assert csv["title"].tolist() == ["Nga nhấn mạnh tầm quan trọng của hiệp ước quốc phòng với Triều Tiên"]
 
 
@@ -59,11 +59,11 @@ def test_run_options(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    dates = pd.read_parquet(tmp_path / "out" / "dates.parquet")
+    dates = pd.read_parquet(tmp_path / "out" / "dates")
     assert dates[["doc_id", "text", "value", "anchor"]].values.tolist() == [
         ["x1", "Hôm qua", "2024-07-18", "2024-07-19T00:00"]
     ]
-    assert not (tmp_path / "out" / "dates.csv").exists()
+    assert not (tmp_path / "out" / "csv").exists()
 
 
 def test_clear_messages_not_tracebacks(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_clear_messages_not_tracebacks(tmp_path: Path) -> None:
     blocked.write_text("x")
     unwritable = runner.invoke(app, ["run", str(SAMPLE_000), str(blocked / "out"), "--no-progress"])
     assert unwritable.exit_code == 2
-    assert "cannot create output folder" in unwritable.output
+    assert "cannot create" in unwritable.output and "Traceback" not in unwritable.output
     bad_date = runner.invoke(
         app, ["run", str(SAMPLE_000), str(tmp_path / "o"), "--reference-date", "hôm qua"]
     )

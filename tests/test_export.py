@@ -46,7 +46,7 @@ def test_a_failed_write_leaves_no_table_behind(tmp_path: Path, monkeypatch: pyte
         path.write_bytes(b"PAR1 half a file")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export, "_write", crash)
+    monkeypatch.setattr(export, "write_file", crash)
     with pytest.raises(OutputError, match="No space left"):
         export.write_tables(_rows(), tmp_path, formats=["parquet"], tables=["entities"])
     assert list(tmp_path.iterdir()) == []
@@ -54,7 +54,7 @@ def test_a_failed_write_leaves_no_table_behind(tmp_path: Path, monkeypatch: pyte
 
 def test_a_previous_table_survives_a_failed_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     export.write_tables(_rows(), tmp_path, formats=["parquet"], tables=["entities"])
-    monkeypatch.setattr(export, "_write", lambda *a: (_ for _ in ()).throw(OSError(5, "I/O error")))
+    monkeypatch.setattr(export, "write_file", lambda *a: (_ for _ in ()).throw(OSError(5, "I/O error")))
     with pytest.raises(OutputError):
         export.write_tables(export.empty_rows(), tmp_path, formats=["parquet"], tables=["entities"])
     assert export.load(tmp_path)["entities"]["text"].tolist() == ["Vladimir Putin"]

@@ -109,7 +109,7 @@ def test_stages_subset(tmp_path: Path) -> None:
         resolve_stages(["parse"])
     summary = run(SAMPLE_000, tmp_path, stages=["clean"], formats=["parquet"], progress=False)
     assert summary.ok == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_manifest.json", "documents"]
 
 
 BAD_INPUTS = {
