@@ -10,7 +10,7 @@ FORMAT ?= both
 INSTALLED := $(BIN)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench bench-dates evaluate train lint format clean
+.PHONY: help install run test bench bench-scale bench-dates evaluate train lint format clean
 
 ## help: list the targets
 help:
@@ -36,6 +36,10 @@ test: $(INSTALLED)
 ## bench: full run vs underthesea ner() on the first N (200) articles of vietnews-5k
 bench: $(INSTALLED)
 	$(BIN)/python -m pipeline bench --n $(or $(N),200)
+
+## bench-scale: peak memory at SIZES (500,5000) articles, WORKERS (1,2) speed-up, re-run time (slow: ~15 min)
+bench-scale: $(INSTALLED)
+	$(BIN)/python -m pipeline bench-scale --sizes $(or $(SIZES),500,5000) --workers $(or $(WORKERS),1,2)
 
 ## bench-dates: dates engine vs dateparser on the case table (span P/R, value accuracy, traps, speed)
 bench-dates: $(INSTALLED)

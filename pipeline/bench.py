@@ -6,6 +6,8 @@ import itertools
 import json
 import multiprocessing
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import unicodedata
@@ -119,6 +121,92 @@ def report(measures: list[Measure]) -> str:
         other = ours.seconds - sum(ours.stage_seconds.values())
         shares.append(f"other (reading, model loading) {100 * other / ours.seconds:.0f}%")
         rows.append("pipeline time by stage: " + ", ".join(shares))
+    return "\n".join(rows)
+
+
+# --- scale: memory as the corpus grows, speed-up with workers, the cost of a re-run -----------
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleMeasure:
+    """One full run (fresh process, fresh output) and an immediate re-run of it."""
+
+    documents: int
+    workers: int
+    syllables: int
+    seconds: float
+    rerun_seconds: float  # `python -m pipeline run` again on the same folders, nothing changed
+    peak_mib: float  # the run's own process
+    worker_peak_mib: float  # the largest worker process (0 with one worker: it runs in-process)
+
+    @property
+    def syllables_per_s(self) -> float:
+        return self.syllables / self.seconds if self.seconds else 0.0
+
+
+def _measure_scale(source: str, workers: int) -> dict:
+    from pipeline.process import run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        run(Path(source), Path(tmp) / "out", workers=workers, progress=False)
+        seconds = time.perf_counter() - started
+        peak, children = _peak_mib(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        # The re-run as a user types it: a new `python -m pipeline run`, imports included.
+        command = [sys.executable, "-m", "pipeline", "run", source, str(Path(tmp) / "out")]
+        command += ["--workers", str(workers)]
+        started = time.perf_counter()
+        again = subprocess.run(command, capture_output=True, text=True, check=True)
+        rerun = time.perf_counter() - started
+        assert again.stdout.startswith("nothing changed"), again.stdout
+    return {"seconds": seconds, "rerun_seconds": rerun, "peak_mib": peak, "worker_peak_mib": children}
+
+
+def scale(
+    corpus: Path, *, sizes: tuple[int, ...] = (500, 5000), workers: tuple[int, ...] = (1, 2)
+) -> list[ScaleMeasure]:
+    """Runs the pipeline on the first `size` articles for each size and worker count.
+
+    Each run is a fresh process on a fresh output folder, followed by a re-run of the same
+    command (nothing changed: the manifest should skip everything).
+    """
+    from pipeline.segment import syllables
+
+    results = []
+    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            lines = _first_articles(corpus, size)
+            source = Path(tmp) / f"first-{size}.jsonl"
+            source.write_text("".join(lines), encoding="utf-8")
+            count = sum(len(syllables(text)) for text in _texts(lines))
+            for n in workers:
+                with context.Pool(1) as pool:
+                    measured = pool.apply(_measure_scale, (str(source), n))
+                results.append(ScaleMeasure(documents=len(lines), workers=n, syllables=count, **measured))
+    return results
+
+
+def report_scale(measures: list[ScaleMeasure]) -> str:
+    """The scale table, then peak memory as the corpus grows and the speed-up with workers."""
+    header = ("docs", 6), ("workers", 7), ("seconds", 8), ("syll/s", 8), ("re-run s", 9), ("peak MiB", 9)
+    rows = [" ".join(f"{name:>{width}}" for name, width in header) + f" {'worker MiB':>11}"]
+    for m in measures:
+        rows.append(
+            f"{m.documents:6d} {m.workers:7d} {m.seconds:8.1f} {m.syllables_per_s:8.0f} "
+            f"{m.rerun_seconds:9.2f} {m.peak_mib:9.0f} {m.worker_peak_mib:11.0f}"
+        )
+    single = [m for m in measures if m.workers == 1]
+    if len(single) > 1:
+        rows.append(
+            f"peak memory, {single[-1].documents} vs {single[0].documents} documents (one worker): "
+            f"{single[-1].peak_mib / single[0].peak_mib:.2f}x"
+        )
+    for m in measures:
+        base = next((b for b in single if b.documents == m.documents), None)
+        if m.workers > 1 and base:
+            speedup = m.syllables_per_s / base.syllables_per_s
+            rows.append(f"{m.workers} workers vs 1 on {m.documents} documents: {speedup:.2f}x")
     return "\n".join(rows)
 
 

@@ -217,6 +217,29 @@ def bench(
     typer.echo(report(benchmark(corpus, n=n)))
 
 
+@app.command("bench-scale")
+def bench_scale(
+    corpus: Annotated[Path, typer.Argument(help="JSONL articles.")] = config.SHARED
+    / "data"
+    / "corpus"
+    / "vietnews-5k.jsonl",
+    sizes: Annotated[str, typer.Option(help="Comma-separated article counts from the top.")] = "500,5000",
+    workers: Annotated[str, typer.Option(help="Comma-separated worker counts.")] = "1,2",
+) -> None:
+    """Peak memory as the corpus grows, speed-up with workers, and the time of a re-run."""
+    from pipeline.bench import report_scale, scale
+
+    if not corpus.is_file():
+        _fail(f"{corpus} not found; give a JSONL corpus or set VI_NER_SHARED")
+    try:
+        size_list = tuple(int(x) for x in sizes.split(","))
+        worker_list = tuple(int(x) for x in workers.split(","))
+    except ValueError:
+        _fail("--sizes and --workers take comma-separated whole numbers, e.g. 500,5000")
+        return
+    typer.echo(report_scale(scale(corpus, sizes=size_list, workers=worker_list)))
+
+
 @app.command()
 def evaluate(
     paths: Annotated[
