@@ -242,6 +242,8 @@ def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
     Raises:
         InputError: `path` holds no spaCy pipeline.
     """
+    import pipeline.entity_tagger  # noqa: F401  (a model may use the vi_news_entity_tagger)
+
     path = Path(path)
     if not (path / "config.cfg").is_file():
         raise InputError(f"{path}: no trained model here (expected a spaCy pipeline folder)")

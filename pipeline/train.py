@@ -16,6 +16,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.training import Corpus, Example
 from spacy.util import filter_spans, registry
 
+import pipeline.entity_tagger  # (registers vi_news_entity_tagger)
 import pipeline.segment  # noqa: F401  (registers vi_news.syllable_tokenizer.v1)
 from pipeline.errors import InputError
 from pipeline.evaluate import model_tagger, read_gold, score

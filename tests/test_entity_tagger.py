@@ -1,0 +1,71 @@
+"""The BILUO entity tagger's decoder: Viterbi under the BILUO constraints equals brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from pipeline.entity_tagger import _constraints, viterbi
+
+LABELS = ["O"] + [f"{prefix}-{kind}" for kind in ("LOC", "ORG", "PER") for prefix in "BILU"]
+ALLOWED, START, END = _constraints(LABELS)
+
+
+def _brute_force(log_probs: np.ndarray) -> list[int]:
+    best, best_score = [], -np.inf
+    for tags in itertools.product(range(len(LABELS)), repeat=len(log_probs)):
+        score = START[tags[0]] + END[tags[-1]] + sum(log_probs[i, t] for i, t in enumerate(tags))
+        score += sum(ALLOWED[a, b] for a, b in itertools.pairwise(tags))
+        if score > best_score:
+            best, best_score = list(tags), score
+    return best
+
+
+def test_constraints_follow_biluo() -> None:
+    def ok(prev: str, tag: str) -> bool:
+        return ALLOWED[LABELS.index(prev), LABELS.index(tag)] == 0
+
+    assert ok("O", "B-PER") and ok("B-PER", "I-PER") and ok("I-PER", "L-PER") and ok("L-PER", "U-LOC")
+    assert not ok("O", "I-PER") and not ok("B-PER", "L-ORG") and not ok("B-PER", "O")
+    assert not ok("U-LOC", "L-LOC") and not ok("I-ORG", "B-ORG")
+    assert START[LABELS.index("I-LOC")] == -np.inf and END[LABELS.index("B-LOC")] == -np.inf
+
+
+def test_a_lone_inside_tag_is_repaired_into_a_mention() -> None:
+    # Greedy argmax would say O, I-PER, L-PER: invalid; the decoder makes it B-PER, I-PER, L-PER
+    # or drops the mention, whichever scores higher.
+    probs = np.full((3, len(LABELS)), 0.01)
+    probs[0, LABELS.index("O")] = 0.5
+    probs[0, LABELS.index("B-PER")] = 0.4
+    probs[1, LABELS.index("I-PER")] = 0.9
+    probs[2, LABELS.index("L-PER")] = 0.9
+    (best,) = viterbi([np.log(probs)], ALLOWED, START, END)
+    assert [LABELS[i] for i in best] == ["B-PER", "I-PER", "L-PER"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.integers(0, 3).flatmap(
+            lambda n: arrays(np.float64, (n, len(LABELS)), elements=st.floats(-8.0, 0.0))
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_viterbi_finds_the_best_allowed_sequence(items: list[np.ndarray]) -> None:
+    decoded = viterbi(items, ALLOWED, START, END)
+    for log_probs, tags in zip(items, decoded, strict=True):
+        if not len(log_probs):
+            assert tags == []
+            continue
+        expected = _brute_force(log_probs)
+        rows = np.arange(len(log_probs))
+        # Ties may pick another best path: compare scores.
+        assert np.isclose(log_probs[rows, tags].sum(), log_probs[rows, expected].sum())
+        assert all(ALLOWED[a, b] == 0 for a, b in itertools.pairwise(tags))
+        assert START[tags[0]] == 0 and END[tags[-1]] == 0
