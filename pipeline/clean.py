@@ -191,11 +191,22 @@ _SPACES = frozenset(
 _INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff")
 
 
+# Any character `_filter_chars` changes: other line breaks and spaces, invisible, control
+# (Cc: C0, DEL, C1) and surrogate (Cs) characters. Text without one is left as it is.
+_NEEDS_FILTER_RE = re.compile(
+    "["
+    + re.escape("".join(sorted((_LINE_BREAKS - {"\n"}) | _SPACES - {" "} | _INVISIBLE)))
+    + "\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]"
+)
+
+
 def _filter_chars(text: str) -> tuple[str, list[int], list[int]]:
     """Unify line breaks and spaces, drop invisible and control characters.
 
     Returns the filtered string and, per character, its start and end in `text`.
     """
+    if not _NEEDS_FILTER_RE.search(text):  # the common case: nothing to change
+        return text, list(range(len(text))), list(range(1, len(text) + 1))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -241,6 +252,8 @@ def _is_boundary(chunk: str, c: str) -> bool:
 
 def _compose(text: str, starts: list[int], ends: list[int]) -> tuple[str, list[int], list[int]]:
     """NFC chunk by chunk, mapping each output character to its source chunk."""
+    if unicodedata.is_normalized("NFC", text):  # the common case: nothing composes
+        return text, starts, ends
     out: list[str] = []
     out_starts: list[int] = []
     out_ends: list[int] = []
@@ -290,6 +303,12 @@ def _normalize_spans(text: str) -> tuple[str, list[int], list[int]]:
                 out_starts.append(starts[b])
                 out_ends.append(ends[b])
         blank_seen = False
+        if line[0] != " " and line[-1] != " " and "  " not in line:  # the common case: kept whole
+            out.append(line)
+            out_starts.extend(starts[line_start:line_end])
+            out_ends.extend(ends[line_start:line_end])
+            prev_end = line_end
+            continue
         prev_space = True  # drops leading spaces
         for k in range(line_start, line_end):
             ch = composed[k]

@@ -946,7 +946,9 @@ def find_dates(text: str, *, anchor: datetime | date | None = None) -> list[Date
 @Language.component("vi_news_dates")
 def dates_component(doc: Doc) -> Doc:
     """spaCy component: `doc._.dates` from the text, resolved against `doc._.anchor`."""
-    doc._.dates = find_dates(doc.text, anchor=doc._.anchor)
+    from pipeline.segment import doc_text  # (the dates engine itself needs no tokenizer)
+
+    doc._.dates = find_dates(doc_text(doc), anchor=doc._.anchor)
     return doc
 
 

@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 
 from pipeline import schema
 from pipeline.errors import InputError, OutputError
+from pipeline.segment import doc_text
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def annotation_rows(doc_id: str, doc: Doc, *, entities: bool = True, dates: bool
     """
     rows = empty_rows()
     del rows["documents"]
+    text = doc_text(doc)
     sent_starts: list[int] = []
     for sent in doc.sents:
         words = [t for t in sent if not t.is_space]
@@ -81,7 +83,7 @@ def annotation_rows(doc_id: str, doc: Doc, *, entities: bool = True, dates: bool
         sent_id = len(sent_starts)
         sent_starts.append(start)
         rows["sentences"].append(
-            {"doc_id": doc_id, "sent_id": sent_id, "start": start, "end": end, "text": doc.text[start:end]}
+            {"doc_id": doc_id, "sent_id": sent_id, "start": start, "end": end, "text": text[start:end]}
         )
         for token in words:
             rows["tokens"].append(

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from underthesea.pipeline.text_normalize import token_normalize
@@ -32,6 +33,7 @@ import pipeline.dates  # noqa: F401  (registers Doc._.dates and the dates compon
 from pipeline import resources
 from pipeline.segment import (
     DEFAULT_MODEL,
+    doc_text,
     load_model,
     model_spelling,
     spans_to_doc,
@@ -143,7 +145,7 @@ class ModelNer:
             # The segmenter already ran this model's tok2vec: only its NER layer is left.
             parsed = self._nlp.get_pipe("ner").pipe([d for _, d in tagged], batch_size=self._batch_size)
             return self._add(doc, [start for start, _ in tagged], parsed)
-        text = doc.text
+        text = doc_text(doc)
         starts, texts = [], []
         for sent in doc.sents:
             start, end = sent.start_char, sent.end_char
@@ -244,7 +246,7 @@ class EntityRules:
         self.fix, self.fill, self.repeats, self.consistent = fix, fill, repeats, consistent
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         places, orgs, titles, dictionary = _gazetteers()
         dates = [(d.start, d.end) for d in (doc._.dates or [])]
 
@@ -428,7 +430,8 @@ def _without_overlaps(mentions: list[Mention]) -> list[Mention]:
 
 def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
     """Sets `doc.ents`; rebuilds the doc with split words when a mention cuts through one."""
-    edges = {t.idx for t in doc} | {t.idx + len(t) for t in doc}
+    offsets = doc.to_array([IDX, LENGTH])
+    edges = set(offsets[:, 0].tolist()) | set((offsets[:, 0] + offsets[:, 1]).tolist())
     inside = sorted({m.start for m in mentions} | {m.end for m in mentions} - edges)
     if inside:
         doc = _split_tokens(doc, inside)
@@ -449,7 +452,7 @@ def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
 
 def _split_tokens(doc: Doc, cuts: list[int]) -> Doc:
     """A copy of `doc` whose tokens are also cut at the sorted offsets `cuts` (between syllables)."""
-    text = doc.text
+    text = doc_text(doc)
     spans: list[tuple[int, int]] = []
     for token in doc:
         if token.is_space:

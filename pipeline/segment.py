@@ -303,6 +303,26 @@ def spans_to_doc(
     any other gap (line breaks, several spaces) becomes spaCy's whitespace tokens. With
     `sentence_starts` (character offsets), a sentence starts at each token found there.
     """
+    doc = _spans_to_doc(vocab, text, spans, sentence_starts)
+    doc.user_data[_TEXT_KEY] = text
+    return doc
+
+
+# `Doc.text` joins every token's text on each access; the text a Doc was built from is kept here.
+_TEXT_KEY = "vi_news.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """`doc.text`, built once per Doc rather than on every access."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+def _spans_to_doc(
+    vocab: Vocab, text: str, spans: list[tuple[int, int]], sentence_starts: set[int] | None
+) -> Doc:
     if not spans:
         return Doc(vocab, words=[text] if text else [], spaces=[False] if text else [])
     gaps = [text[b:a] for (_, b), (a, _) in itertools.pairwise(spans)]
