@@ -36,12 +36,20 @@ def document_row(
     source: str,
     *,
     article: Any | None = None,
-    doc: Doc | None = None,
+    annotations: Rows | None = None,
     status: str = "ok",
     error: str | None = None,
 ) -> dict[str, Any]:
-    """The `documents` row of one document (`article` is a `CleanedArticle` when cleaning worked)."""
-    words = [t for t in doc if not t.is_space] if doc is not None else []
+    """The `documents` row of one document.
+
+    Args:
+        doc_id: The document's id.
+        source: Where it came from.
+        article: The `CleanedArticle`, when cleaning worked.
+        annotations: Its `annotation_rows`, when it was segmented (they give the counts).
+        status: `ok`, `empty` or `failed`.
+        error: Why it is not `ok`.
+    """
     return {
         "doc_id": doc_id,
         "source": source,
@@ -52,8 +60,8 @@ def document_row(
         "url": article.url if article else None,
         "text": article.text if article else None,
         "encoding": article.encoding if article else None,
-        "n_sentences": sum(1 for s in doc.sents if s.text.strip()) if doc is not None else 0,
-        "n_tokens": len(words),
+        "n_sentences": len(annotations["sentences"]) if annotations else 0,
+        "n_tokens": len(annotations["tokens"]) if annotations else 0,
         "status": status,
         "error": error,
     }

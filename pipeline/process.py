@@ -259,10 +259,13 @@ def process_documents(
             continue
         summary.ok += 1
         started = time.perf_counter()
-        rows["documents"].append(export.document_row(item.doc_id, item.source, article=article, doc=doc))
-        export.extend(
-            rows, export.annotation_rows(item.doc_id, doc, entities="ner" in stages, dates="dates" in stages)
+        annotations = export.annotation_rows(
+            item.doc_id, doc, entities="ner" in stages, dates="dates" in stages
         )
+        rows["documents"].append(
+            export.document_row(item.doc_id, item.source, article=article, annotations=annotations)
+        )
+        export.extend(rows, annotations)
         summary.add_time("export", time.perf_counter() - started)
         summary.entities += len(rows["entities"])
         summary.dates += len(rows["dates"])
