@@ -142,9 +142,11 @@ class ModelNer:
     def __call__(self, doc: Doc) -> Doc:
         tagged = doc._.syllable_docs
         if tagged and all(d.vocab is self._nlp.vocab for _, d in tagged):
-            # The segmenter already ran this model's tok2vec: only its NER layer is left.
-            parsed = self._nlp.get_pipe("ner").pipe([d for _, d in tagged], batch_size=self._batch_size)
-            return self._add(doc, [start for start, _ in tagged], parsed)
+            docs = [d for _, d in tagged]
+            if not all(d.has_annotation("ENT_IOB") or not len(d) for d in docs):
+                # The segmenter ran this model's tok2vec only: its NER layer is left.
+                docs = self._nlp.get_pipe("ner").pipe(docs, batch_size=self._batch_size)
+            return self._add(doc, [start for start, _ in tagged], docs)
         text = doc_text(doc)
         starts, texts = [], []
         for sent in doc.sents:
@@ -432,7 +434,7 @@ def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
     """Sets `doc.ents`; rebuilds the doc with split words when a mention cuts through one."""
     offsets = doc.to_array([IDX, LENGTH])
     edges = set(offsets[:, 0].tolist()) | set((offsets[:, 0] + offsets[:, 1]).tolist())
-    inside = sorted({m.start for m in mentions} | {m.end for m in mentions} - edges)
+    inside = sorted(({m.start for m in mentions} | {m.end for m in mentions}) - edges)
     if inside:
         doc = _split_tokens(doc, inside)
     spans: list[tuple[Span, str]] = []

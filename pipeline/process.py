@@ -80,7 +80,14 @@ def build_nlp(
     model = str(model or DEFAULT_MODEL)
     if segmenter is None:  # the CRF baseline keeps underthesea's words too
         segmenter = "crf" if ner == "crf" else default_segmenter(model)
-    tokenizer = {"@tokenizers": "vi_news.word_tokenizer.v1", "segmenter": segmenter, "model": model}
+    # The model segmenter also runs the NER layer, so that no word crosses a mention's edge.
+    entities = "ner" in stages and ner == "model" and segmenter == "model"
+    tokenizer = {
+        "@tokenizers": "vi_news.word_tokenizer.v1",
+        "segmenter": segmenter,
+        "model": model,
+        "entities": entities,
+    }
     nlp = spacy.blank("vi", config={"nlp": {"tokenizer": tokenizer}})
     if "dates" in stages:
         nlp.add_pipe("vi_news_dates")

@@ -157,16 +157,21 @@ class ModelSegmenter:
     word) or `I` (continues one), by the same network that then finds the entities.
 
     The syllable Docs it tagged (with their `tok2vec` output in `doc.tensor`) are handed on
-    in `Doc._.syllable_docs`, so the NER stage only runs the model's last layer.
+    in `Doc._.syllable_docs`, so the NER stage only runs the model's last layer. With
+    `entities`, that layer runs here too: the syllable Docs carry the mentions, and no word
+    crosses a mention's edge (the NER stage then never has to cut a word in two).
     """
 
-    def __init__(self, model: str | Path = DEFAULT_MODEL, batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str | Path = DEFAULT_MODEL, batch_size: int = 64, *, entities: bool = False
+    ) -> None:
         self.model_path = Path(model)
         self._nlp = load_model(self.model_path)
         if "tagger" not in self._nlp.pipe_names:
             raise InputError(f"{model}: this model has no word tagger; use the CRF segmenter")
         self._batch_size = batch_size
         self._places = resources.place_names()
+        self._pipes = ("tok2vec", "tagger") + (("ner",) if entities and "ner" in self._nlp.pipe_names else ())
 
     def segment(self, text: str, sentence_spans: list[tuple[int, int]]) -> list[Sentence]:
         """Cuts each sentence span of `text` into words."""
@@ -177,13 +182,15 @@ class ModelSegmenter:
         # The model reads the corpora's spelling; offsets are the same in both texts.
         spelt = model_spelling(text)
         docs = [self._nlp.make_doc(spelt[s:e]) for s, e in sentence_spans]
-        for name in ("tok2vec", "tagger"):
+        for name in self._pipes:
             docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
         sentences = []
         for (s, e), doc in zip(sentence_spans, docs, strict=True):
+            edges = {i for ent in doc.ents for i in (ent.start, ent.end)}
             tokens = [t for t in doc if not t.is_space]
             spans = [(s + t.idx, s + t.idx + len(t)) for t in tokens]
-            words = _words(text, spans, [t.tag_ == "I" for t in tokens], self._places)
+            continues = [t.tag_ == "I" and t.i not in edges for t in tokens]
+            words = _words(text, spans, continues, self._places)
             sentences.append(Sentence(s, e, text[s:e], tuple(words)))
         return sentences, docs
 
@@ -257,8 +264,12 @@ def word_dictionary() -> frozenset[str]:
 
 
 @functools.cache
-def word_segmenter(kind: str = "crf", model: str | Path = DEFAULT_MODEL) -> WordSegmenter | ModelSegmenter:
+def word_segmenter(
+    kind: str = "crf", model: str | Path = DEFAULT_MODEL, *, entities: bool = False
+) -> WordSegmenter | ModelSegmenter:
     """A word segmenter, loaded once per process: `crf` (underthesea's) or `model` (ours).
+
+    With `entities`, the model segmenter also finds the mentions (see `ModelSegmenter`).
 
     Raises:
         ValueError: An unknown kind.
@@ -267,7 +278,7 @@ def word_segmenter(kind: str = "crf", model: str | Path = DEFAULT_MODEL) -> Word
     if kind == "crf":
         return WordSegmenter()
     if kind == "model":
-        return ModelSegmenter(model)
+        return ModelSegmenter(model, entities=entities)
     raise ValueError(f"unknown segmenter {kind!r}; choose from {', '.join(SEGMENTERS)}")
 
 
@@ -381,11 +392,14 @@ class VietnameseTokenizer(_StatelessTokenizer):
         vocab: The pipeline's vocabulary.
         segmenter: `crf` or `model` (see `word_segmenter`).
         model: The trained model folder for the `model` segmenter.
+        entities: Let the `model` segmenter find the mentions too (the NER stage reuses them).
     """
 
-    def __init__(self, vocab: Vocab, segmenter: str = "crf", model: str | Path = DEFAULT_MODEL) -> None:
+    def __init__(
+        self, vocab: Vocab, segmenter: str = "crf", model: str | Path = DEFAULT_MODEL, entities: bool = False
+    ) -> None:
         super().__init__(vocab)
-        self._segmenter = word_segmenter(segmenter, model)
+        self._segmenter = word_segmenter(segmenter, model, entities=entities)
 
     def __call__(self, text: str) -> Doc:
         spans = split_sentences(text)
@@ -410,11 +424,12 @@ class SyllableTokenizer(_StatelessTokenizer):
 
 @registry.tokenizers("vi_news.word_tokenizer.v1")
 def create_word_tokenizer(
-    segmenter: str = "crf", model: str = str(DEFAULT_MODEL)
+    segmenter: str = "crf", model: str = str(DEFAULT_MODEL), entities: bool = False
 ) -> Callable[[Language], VietnameseTokenizer]:
     """spaCy config hook: `[nlp.tokenizer] @tokenizers = "vi_news.word_tokenizer.v1"`,
-    with `segmenter = "crf"` or `"model"` and, for the latter, the `model` folder."""
-    return lambda nlp: VietnameseTokenizer(nlp.vocab, segmenter, model)
+    with `segmenter = "crf"` or `"model"` and, for the latter, the `model` folder and
+    whether it finds the mentions too (`entities`)."""
+    return lambda nlp: VietnameseTokenizer(nlp.vocab, segmenter, model, entities)
 
 
 @registry.tokenizers("vi_news.syllable_tokenizer.v1")
