@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
+import numpy as np
 import spacy
+from spacy.attrs import IDX, IS_SPACE, LENGTH, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces, registry
@@ -184,13 +186,20 @@ class ModelSegmenter:
         docs = [self._nlp.make_doc(spelt[s:e]) for s, e in sentence_spans]
         for name in self._pipes:
             docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
+        inside = self._nlp.vocab.strings["I"]
         sentences = []
         for (s, e), doc in zip(sentence_spans, docs, strict=True):
-            edges = {i for ent in doc.ents for i in (ent.start, ent.end)}
-            tokens = [t for t in doc if not t.is_space]
-            spans = [(s + t.idx, s + t.idx + len(t)) for t in tokens]
-            continues = [t.tag_ == "I" and t.i not in edges for t in tokens]
-            words = _words(text, spans, continues, self._places)
+            # Columns, not Token objects: this runs for every syllable of every document.
+            columns = doc.to_array([IDX, LENGTH, TAG, IS_SPACE]).astype(np.int64)
+            continues = columns[:, 2] == inside
+            for ent in doc.ents:  # no word crosses a mention's edge
+                continues[ent.start] = False
+                if ent.end < len(continues):
+                    continues[ent.end] = False
+            kept = columns[:, 3] == 0
+            starts = columns[kept, 0] + s
+            spans = list(zip(starts.tolist(), (starts + columns[kept, 1]).tolist(), strict=True))
+            words = _words(text, spans, continues[kept].tolist(), self._places)
             sentences.append(Sentence(s, e, text[s:e], tuple(words)))
         return sentences, docs
 
