@@ -165,3 +165,16 @@ def test_an_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     blocked.write_text("not a folder")
     with pytest.raises(OutputError, match="cannot create"):
         run(SAMPLE_000, blocked / "out", progress=False)
+
+
+def test_scale_bench_measures_memory_speed_and_rerun(tmp_path: Path) -> None:
+    from pipeline.bench import report_scale, scale
+
+    corpus = tmp_path / "articles.jsonl"
+    _write_jsonl(corpus, ARTICLES)
+    measures = scale(corpus, sizes=(3, 7), workers=(1,))
+    assert [(m.documents, m.workers) for m in measures] == [(3, 1), (7, 1)]
+    for m in measures:
+        assert m.syllables > 0 and m.seconds > 0 and m.peak_mib > 100
+        assert 0 < m.rerun_seconds < 30  # a whole `python -m pipeline run` that finds nothing to do
+    assert "peak memory, 7 vs 3 documents (one worker)" in report_scale(measures)
