@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import calendar
 import dataclasses
 import re
 from collections.abc import Callable
@@ -20,7 +21,9 @@ class DateMention:
     """A date or time expression; `text[start:end] == self.text` in the text that was searched.
 
     `value` follows TIMEX3: "2024-06-19", "2024-06", "2024", "2024-W28", "2024-Q3", "199"
-    (a decade), "19" (a century), "2024-06-19T08:30", "P3D", "PT2H"; unknown parts are "X"
+    (a decade), "19" (a century), "2024-06-19T08:30", "2024-06-19T08:30:15", "P3D", "PT2H";
+    a part of day with no clock time is "2024-06-19TMO" (MO, MI, AF, EV, NI; grain
+    "part_of_day"), a season "2024-SU" (SP, SU, FA, WI; grain "season"); unknown parts are "X"
     when there was no anchor ("XXXX-06-19"); a range is the ISO interval "1950/1953".
     `anchor` is the anchor in ISO form whenever one was given (the value may not depend on it).
     `mod` is TIMEX3's modifier: `APPROX` ("khoảng", "gần", "chừng" 3 ngày), `MORE_THAN`
@@ -49,13 +52,37 @@ class _Value:
     range_end: str | None = None
     uses_anchor: bool = False
     mod: str | None = None
+    # TIMEX3 part of day ("MO", "AF"…) that the words gave; a clock time or a date carries it
+    # into a merge ("Tối 18/7, lúc 8 giờ" is 20:00).
+    part: str | None = None
 
 
 # --- vocabulary -------------------------------------------------------------------------------
 
 _POD = r"sáng|chiều|tối|đêm|trưa"
+# Two-word parts of day first: "2 giờ rạng sáng", "chiều tối 22/7", "sáng sớm nay".
+_POD_WORDS = rf"rạng\s+sáng|sáng\s+sớm|chiều\s+tối|đêm\s+khuya|{_POD}"
+# TIMEX3 parts of day; "rạng sáng" (the small hours) is the morning.
+_POD_CODES = {
+    "sáng": "MO",
+    "rạng sáng": "MO",
+    "sáng sớm": "MO",
+    "trưa": "MI",
+    "chiều": "AF",
+    "chiều tối": "EV",
+    "tối": "EV",
+    "đêm": "NI",
+    "đêm khuya": "NI",
+}
+# A part of day that leads a day ("sáng 18/7", "tối qua"), unless it ends a clock time
+# ("8 giờ chiều ngày 18/7", "3 giờ rưỡi chiều ngày mai", "7:30 chiều", "8h30 tối", "8 giờ 30 sáng");
+# after any other number it leads ("thắng 2-1 tối qua").
+_POD_LEAD = (
+    r"(?:(?<!giờ\s)(?<!phút\s)(?<!rưỡi\s)(?<!\dh\s)(?<!:\d\d\s)(?<![hg]\d\d\s)(?<!giờ\s\d\s)(?<!giờ\s\d\d\s)"
+    rf"(?<!rạng\s)(?<!chiều\s)(?<!sáng\s)(?:buổi\s+)?(?P<pod>{_POD_WORDS})\s+)"
+)
 _POD_AFTER_RE = re.compile(rf"\s+(?:{_POD})(?!\w)", re.IGNORECASE)
-_LUC_BEFORE_RE = re.compile(r"(?<!\w)lúc\s+$", re.IGNORECASE)
+_LUC_BEFORE_RE = re.compile(r"(?<!\w)(?:lúc|đúng)\s+$", re.IGNORECASE)
 _DAY = r"(?P<d>3[01]|[12]\d|0?[1-9])"
 _MONTH = r"(?P<m>1[0-2]|0?[1-9])"
 _YEAR = r"(?P<y>1\d{3}|20\d{2}|2100)"
@@ -154,7 +181,9 @@ _HEDGES = {
 _VAGUE_COUNTS = ("vài", "mấy", "dăm", "nhiều")
 _PERIOD_PART_RE = re.compile(r"(?<!\w)(?P<part>đầu|giữa|cuối)[ \t]+$", re.IGNORECASE)
 _PERIOD_PARTS = {"đầu": "START", "giữa": "MID", "cuối": "END"}
-_PERIOD_GRAINS = ("week", "month", "quarter", "year", "decade", "century")
+_PERIOD_GRAINS = ("week", "month", "season", "quarter", "year", "decade", "century")
+# A day, whole or in part ("sáng 18/7" is "2024-07-18TMO"), can take a clock time or a weekday.
+_DAY_GRAINS = ("day", "part_of_day")
 _COUNT_BEFORE_RE = re.compile(rf"(?:\d|(?<!\w)(?:{_NUMBER_WORD_ALT}|vài|mấy|nhiều))\s+$", re.IGNORECASE)
 _UNIT_AFTER_RE = re.compile(r"\s+(?:ngày|tuần|tháng|năm|giờ|phút|tiếng)(?!\w)", re.IGNORECASE)
 # ISO weekday of "thứ Hai" … "Chủ nhật" (and "thứ 2" … "thứ 7").
@@ -176,6 +205,7 @@ _WEEKDAY_DATE_GAP_RE = re.compile(r"[ \t]*(?P<open>[,(])?[ \t]*")
 
 # Duration units: unit word → (ISO designator, multiplier, grain, time part?).
 _UNITS: dict[str, tuple[str, int, str, bool]] = {
+    "giây": ("S", 1, "second", True),
     "phút": ("M", 1, "minute", True),
     "giờ": ("H", 1, "hour", True),
     "tiếng": ("H", 1, "hour", True),
@@ -189,6 +219,24 @@ _UNITS: dict[str, tuple[str, int, str, bool]] = {
     "thế kỷ": ("Y", 100, "century", False),
 }
 
+# Seasons: TIMEX3 code and the month each begins in (the Vietnamese calendar's lập xuân, lập
+# hạ, lập thu, lập đông); each lasts three months.
+_SEASONS = {"xuân": ("SP", 2), "hè": ("SU", 5), "hạ": ("SU", 5), "thu": ("FA", 8), "đông": ("WI", 11)}
+# Holidays on a fixed day of the solar calendar (Tết Nguyên đán needs the lunar one).
+_HOLIDAYS = {"giáng sinh": (12, 25), "noel": (12, 25), "tết dương lịch": (1, 1)}
+_HOLIDAY_ALT = r"giáng\s+sinh|noel|tết\s+dương\s+lịch"
+# "ông già Noel" is Santa Claus, "cây thông Noel" a tree, "đêm Giáng sinh" the eve (the 24th).
+_HOLIDAY_NOT_LEFT_RE = re.compile(
+    r"(?:^|[^\w])(?:ông già|cây thông|thiệp|quà|nhạc|bài hát|hang đá|trang trí|đêm|đêm trước)\s*$",
+    re.IGNORECASE,
+)
+# "ngày đầu tiên của tháng 3", "tuần cuối cùng của tháng 9": one day or week of a month.
+_EDGE_RE = re.compile(
+    r"(?<!\w)(?P<unit>ngày|tuần)[ \t]+(?P<edge>đầu[ \t]+tiên|cuối[ \t]+cùng)[ \t]+(?:(?:của|trong)[ \t]+)?$",
+    re.IGNORECASE,
+)
+_PLAIN_MONTH_OR_YEAR_RE = re.compile(r"(?:\d{4}|XXXX)(?:-(?:0[1-9]|1[0-2]))?")
+
 # --- boundaries -------------------------------------------------------------------------------
 
 # Not inside a word or a number: "F-16", "3,2", "0912", "15/2018" all fail here.
@@ -197,15 +245,16 @@ _LB = r"(?<![\w/])(?<!\w[-.,:])"
 _LB_GLUED = r"(?<![\d/])(?<!\d[-.,:])"
 _RB = r"(?![\w/%]|[-.,:]\d)"
 # The part of day before a date belongs to it, unless it ends a time ("8 giờ chiều ngày 18/7").
-_DAY_PREFIX = (
-    rf"(?:(?<!giờ\s)(?<!phút\s)(?<!\d\s)(?<!\dh\s)(?P<pod>{_POD}|rạng sáng)\s+)?"
-    r"(?:(?P<kw>ngày|hôm)\s+)?(?:(?:mồng|mùng)\s+)?"
-)
+_DAY_PREFIX = rf"{_POD_LEAD}?(?:(?P<kw>ngày|hôm)\s+)?(?:(?P<mong>mồng|mùng)\s+)?"
 _TAIL = (
     r"(?:\s+(?P<tail>vừa\s+qua|vừa\s+rồi|sắp\s+tới|tới\s+đây|"
-    r"tới(?=[ \t]*(?:[,.;:!?)\]”\"\n]|$))|"
+    # "tới" is the verb "go to" unless punctuation or a place word ("tại", "ở") follows it
+    r"tới(?=[ \t]*(?:[,.;:!?)\]”\"\n]|$)|[ \t]+(?:tại|ở)(?!\w))|"
     r"năm\s+nay|năm\s+ngoái|năm\s+trước(?!\s+đó)|năm\s+sau(?!\s+đó)|năm\s+tới))?"
 )
+# More words for "the next/this week, month, quarter, year"; a bare "tiếp" only before punctuation
+# ("quý tiếp,"), since "năm tiếp tục" is "the year goes on".
+_REL_MORE = r"|tiếp\s+theo|kế\s+tiếp|hiện\s+tại|tiếp(?=[ \t]*(?:[,.;:!?)]|$))"
 _TAIL_PAST = ("vừa qua", "vừa rồi")
 _TAIL_FUTURE = ("sắp tới", "tới đây", "tới")
 _TAIL_YEAR = {"năm nay": 0, "năm ngoái": -1, "năm trước": -1, "năm sau": 1, "năm tới": 1}
@@ -309,15 +358,27 @@ def _number(s: str) -> int:
     return int(s) if s.isdigit() else _NUMBER_WORDS[_norm(s)]
 
 
-def _adjust_hour(hour: int, pod: str | None) -> int:
-    pod = _norm(pod)
-    if pod in ("chiều", "tối") and hour < 12:
+def _pod_code(pod: str | None) -> str | None:
+    """The TIMEX3 part of day of "sáng", "buổi chiều", "rạng sáng"…, None for no words."""
+    return _POD_CODES.get(_norm(pod).removeprefix("buổi ")) if pod else None
+
+
+def _adjust_hour(hour: int, part: str | None) -> int:
+    """The 24-hour clock of an hour said with a part of day ("8 giờ tối" is 20:00)."""
+    if part in ("AF", "EV") and hour < 12:
         return hour + 12
-    if pod == "đêm":
+    if part == "NI":
         return 0 if hour == 12 else hour + 12 if 6 <= hour < 12 else hour
-    if pod == "trưa" and hour < 6:
+    if part == "MI" and hour < 6:
         return hour + 12
     return hour
+
+
+def _with_part_of_day(value: _Value, part: str | None) -> _Value:
+    """A day said with its part ("sáng 18/7", "tối qua") is that part: TIMEX3 "2024-07-18TMO"."""
+    if part is None or value.type != "DATE" or value.grain != "day" or value.range_start is not None:
+        return value
+    return dataclasses.replace(value, value=f"{value.value}T{part}", grain="part_of_day", part=part)
 
 
 # --- resolvers --------------------------------------------------------------------------------
@@ -338,12 +399,33 @@ def _short_year_date(m: re.Match[str], ctx: _Context) -> _Value | None:
     return _Value("DATE", d.isoformat(), "day") if d else None
 
 
+def _named_month(m: re.Match[str], ctx: _Context, *, after_day: bool) -> int | None:
+    """The month of "tháng 6", "tháng Sáu" or "tháng giêng"; None when a lower-case word counts
+    instead: "năm tháng" (the years), "ba tháng hai ngày", or a day with neither "ngày" nor
+    "mồng" before it ("7 tháng ba ngày" is seven months and three days)."""
+    word = m.groupdict().get("mw")
+    if not word:
+        return int(m["m"])
+    if not word[0].isupper():
+        if after_day:
+            if not (m["kw"] or m["mong"]):
+                return None
+        elif (
+            _norm(word) == "năm"
+            or _COUNT_BEFORE_RE.search(ctx.text, max(0, m.start() - 12), m.start())
+            or _UNIT_AFTER_RE.match(ctx.text, m.end())
+        ):
+            return None
+    return _MONTH_WORDS[_norm(word)]
+
+
 def _day_month(m: re.Match[str], ctx: _Context) -> _Value | None:
-    month, day = int(m["m"]), int(m["d"])
-    if not _valid_day(month, day):
+    month, day = _named_month(m, ctx, after_day=True), int(m["d"])
+    if month is None or not _valid_day(month, day):
         return None
     if m.groupdict().get("y"):
-        return _full_date(m, ctx)
+        d = _safe_date(int(m["y"]), month, day)
+        return _Value("DATE", d.isoformat(), "day") if d else None
     if ctx.anchor is None:
         return _Value("DATE", f"XXXX-{month:02d}-{day:02d}", "day")
     year = _year_for_day(month, day, m, ctx, ctx.anchor)
@@ -378,23 +460,15 @@ def _day_range(m: re.Match[str], ctx: _Context) -> _Value | None:
     return _Value("DATE", f"{a}/{b}", "day", a, b, uses_anchor)
 
 
-def _month_year(m: re.Match[str], ctx: _Context) -> _Value:
-    return _Value("DATE", f"{int(m['y']):04d}-{int(m['m']):02d}", "month")
+def _month_year(m: re.Match[str], ctx: _Context) -> _Value | None:
+    month = _named_month(m, ctx, after_day=False)
+    return _Value("DATE", f"{int(m['y']):04d}-{month:02d}", "month") if month else None
 
 
 def _month(m: re.Match[str], ctx: _Context) -> _Value | None:
-    word = m.groupdict().get("mw")
-    if word:
-        # Lower-case "tháng năm" is "months and years"; "tháng sáu", "tháng chạp" are months.
-        if not word[0].isupper() and (
-            _norm(word) == "năm"
-            or _COUNT_BEFORE_RE.search(ctx.text, max(0, m.start() - 12), m.start())
-            or _UNIT_AFTER_RE.match(ctx.text, m.end())
-        ):  # "ba tháng hai ngày" counts months and days
-            return None
-        month = _MONTH_WORDS[_norm(word)]
-    else:
-        month = int(m["m"])
+    month = _named_month(m, ctx, after_day=False)
+    if month is None:
+        return None
     if ctx.anchor is None:
         return _Value("DATE", f"XXXX-{month:02d}", "month")
     tail = _norm(m.groupdict().get("tail"))
@@ -455,9 +529,55 @@ def _century(m: re.Match[str], ctx: _Context) -> _Value | None:
     return _Value("DATE", f"{n - 1:02d}", "century") if 1 <= n <= 21 else None
 
 
+def _season(m: re.Match[str], ctx: _Context) -> _Value:
+    """ "mùa hè năm nay" = "2024-SU". A season is named by the year it begins in, so winter
+    (November to January) is last year's in January. "này" is the nearest season of that name
+    (the one under way, or the one just over rather than one further away); "tới" the next to
+    begin; "vừa qua" the last to have ended."""
+    code, first = _SEASONS[_norm(m["season"])]
+    if m["y"]:
+        return _Value("DATE", f"{m['y']}-{code}", "season")
+    if ctx.anchor is None:
+        return _Value("DATE", f"XXXX-{code}", "season")
+    a = ctx.anchor
+    now = a.year * 12 + a.month - 1
+    begun = a.year if a.month >= first else a.year - 1  # the latest start on or before the anchor
+    under_way = (a.month - first) % 12 < 3
+
+    def months_away(year: int) -> int:
+        start = year * 12 + first - 1
+        return max(0, start - now, now - (start + 2))
+
+    rel = _norm(m["rel"])
+    if m["yrel"]:
+        year = a.year + _REL_OFFSET[_norm(m["yrel"])]
+    elif rel in ("này", "nay"):
+        year = min((begun, begun + 1), key=months_away)  # a tie goes to the past
+    elif rel in ("tới", "sắp tới"):
+        year = begun + 1
+    else:
+        year = begun - 1 if under_way else begun
+    return _Value("DATE", f"{year:04d}-{code}", "season", uses_anchor=True)
+
+
+def _holiday(m: re.Match[str], ctx: _Context) -> _Value | None:
+    """ "Giáng sinh", "Noel", "Tết Dương lịch": their day, in the year said or the one that
+    fits the tense, as for "ngày 25/12"."""
+    if _HOLIDAY_NOT_LEFT_RE.search(ctx.text, max(0, m.start() - 20), m.start()):
+        return None
+    month, day = _HOLIDAYS[_norm(m["hol"])]
+    if m["y"]:
+        return _Value("DATE", f"{m['y']}-{month:02d}-{day:02d}", "day")
+    if ctx.anchor is None:
+        return _Value("DATE", f"XXXX-{month:02d}-{day:02d}", "day")
+    year = _year_for_day(month, day, m, ctx, ctx.anchor)
+    return _Value("DATE", f"{year:04d}-{month:02d}-{day:02d}", "day", uses_anchor=True)
+
+
 def _clock(m: re.Match[str], ctx: _Context) -> _Value | None:
     groups = m.groupdict()
-    hour = _adjust_hour(_number(m["h"]), groups.get("tpod"))
+    part = _pod_code(groups.get("tpod"))
+    hour = _adjust_hour(_number(m["h"]), part)
     minute = groups.get("mi")
     if groups.get("half"):  # "3 giờ rưỡi" = 3:30
         minute = "30"
@@ -469,18 +589,22 @@ def _clock(m: re.Match[str], ctx: _Context) -> _Value | None:
         return None
     clock = f"{hour:02d}:{int(minute or 0):02d}"
     grain = "minute" if minute is not None else "hour"
+    if groups.get("s"):  # "8 giờ 30 phút 15 giây", "15:23:24"
+        clock, grain = f"{clock}:{int(groups['s']):02d}", "second"
     if ctx.anchor is None:
-        return _Value("TIME", f"XXXX-XX-XXT{clock}", grain)
-    day = ctx.anchor.date() + timedelta(
-        days=_DAY_OFFSET[_norm(groups.get("tday"))] if groups.get("tday") else 0
-    )
-    return _Value("TIME", f"{day.isoformat()}T{clock}", grain, uses_anchor=True)
+        return _Value("TIME", f"XXXX-XX-XXT{clock}", grain, part=part)
+    offset = _DAY_OFFSET[_norm(groups.get("tday"))] if groups.get("tday") else 0
+    if groups.get("tday") and part == "NI" and hour < 6:  # "1 giờ đêm qua" is after midnight
+        offset += 1
+    day = ctx.anchor.date() + timedelta(days=offset)
+    return _Value("TIME", f"{day.isoformat()}T{clock}", grain, uses_anchor=True, part=part)
 
 
 def _clock_words(m: re.Match[str], ctx: _Context) -> _Value | None:
-    # "8 giờ" alone is as often a duration; it is a clock time with minutes, a part of day or "lúc".
+    # "8 giờ" alone is as often a duration; it is a clock time with minutes, a part of day,
+    # "lúc"/"đúng" before it, or midnight ("từ 0 giờ ngày 1/7", never a duration).
     before = ctx.text[max(0, m.start() - 8) : m.start()]
-    exact = m["mi"] or m["half"] or m["to"] or m["tpod"]
+    exact = m["mi"] or m["half"] or m["to"] or m["tpod"] or m["h"].strip("0") == ""
     if not exact and not _LUC_BEFORE_RE.search(before):
         return None
     return _clock(m, ctx)
@@ -492,13 +616,26 @@ _DAY_OFFSET = {"hôm kia": -2, "hôm qua": -1, "qua": -1, "hôm nay": 0, "nay": 
 def _relative_day(m: re.Match[str], ctx: _Context) -> _Value:
     if ctx.anchor is None:
         return _Value("DATE", "XXXX-XX-XX", "day")
-    # "ngày hôm qua" = "hôm qua", "ngày mai" = "mai", "ngày kia" = "kia" (the day after tomorrow)
-    rel = _norm(m["rel"]).removeprefix("ngày ")
+    # "ngày hôm qua" = "hôm qua", "ngày mai" = "mai", "ngày kia" = "kia" (the day after tomorrow),
+    # the southern "bữa nay" = "nay"
+    rel = _norm(m["rel"]).removeprefix("ngày ").removeprefix("bữa ")
     d = ctx.anchor.date() + timedelta(days=_DAY_OFFSET[rel])
     return _Value("DATE", d.isoformat(), "day", uses_anchor=True)
 
 
-_REL_OFFSET = {"trước": -1, "qua": -1, "ngoái": -1, "này": 0, "nay": 0, "tới": 1, "sau": 1}
+_REL_OFFSET = {
+    "trước": -1,
+    "qua": -1,
+    "ngoái": -1,
+    "này": 0,
+    "nay": 0,
+    "hiện tại": 0,
+    "tới": 1,
+    "sau": 1,
+    "tiếp theo": 1,
+    "kế tiếp": 1,
+    "tiếp": 1,
+}
 
 
 def _relative_week(m: re.Match[str], ctx: _Context) -> _Value:
@@ -563,7 +700,9 @@ def _weekday(m: re.Match[str], ctx: _Context) -> _Value | None:
     (19/6)") gives the value instead (see `_merge_weekday`)."""
     word = m["wdn"] or m["wd"]
     dated = _DATE_AFTER_RE.match(ctx.text, m.end()) is not None
-    if not dated and not (m["pod"] or word[0].isupper() or _norm(m["wd"]) in ("chủ nhật", "chúa nhật")):
+    # "thứ ba vừa rồi", "thứ sáu tới": a tense tail makes a lower-case weekday a day.
+    said = m["pod"] or word[0].isupper() or _norm(m["tail"]) in (*_TAIL_PAST, *_TAIL_FUTURE)
+    if not (dated or said or _norm(m["wd"]) in ("chủ nhật", "chúa nhật")):
         return None
     if _ORDINAL_LEFT_RE.search(ctx.text, max(0, m.start() - 12), m.start()):
         return None
@@ -573,8 +712,12 @@ def _weekday(m: re.Match[str], ctx: _Context) -> _Value | None:
     a = ctx.anchor.date()
     back = (a.isoweekday() - weekday) % 7
     day = a - timedelta(days=back)
-    if _own_tense(m, ctx) == "future" and back:
+    tail = _norm(m["tail"])
+    # "thứ Sáu tới" said on a Friday is next week's; "thứ Sáu vừa qua", last week's.
+    if _own_tense(m, ctx) == "future" and (back or tail in _TAIL_FUTURE):
         day += timedelta(weeks=1)
+    elif tail in _TAIL_PAST and not back:
+        day -= timedelta(weeks=1)
     return _Value("DATE", day.isoformat(), "day", uses_anchor=True)
 
 
@@ -638,26 +781,28 @@ def _rule(
 
 
 # "21h tối qua": the part of day, and the day it belongs to.
-_TIME_POD = rf"(?:\s+(?P<tpod>{_POD})(?:\s+(?P<tday>nay|qua|mai)(?!\w))?)?"
+_TIME_POD = rf"(?:\s+(?P<tpod>{_POD_WORDS})(?:\s+(?P<tday>nay|qua|mai)(?!\w))?)?"
 # Hours in words, "một" to "mười hai" ("ba giờ rưỡi chiều").
 _HOUR_WORD_ALT = "|".join(
     w.replace(" ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True) if _NUMBER_WORDS[w] <= 12
 )
 _DURATION_UNIT = (
-    r"phút|tiếng(?:\s+đồng\s+hồ)?|giờ(?:\s+đồng\s+hồ)?|ngày|tuần|tháng|quý|năm|thập\s+kỷ|thập\s+niên|thế\s+kỷ"
+    r"giây|phút|tiếng(?:\s+đồng\s+hồ)?|giờ(?:\s+đồng\s+hồ)?|ngày|tuần|tháng|quý|năm"
+    r"|thập\s+kỷ|thập\s+niên|thế\s+kỷ"
 )
 
 # Order breaks ties between equally long matches: earlier wins. Times come first so that
 # "8h30 chiều" keeps its part of day.
 _RULES: tuple[_Rule, ...] = (
-    _rule("time_colon", rf"(?P<h>2[0-3]|[01]?\d):(?P<mi>[0-5]\d)(?::[0-5]\d)?{_TIME_POD}", _clock),
+    _rule("time_colon", rf"(?P<h>2[0-3]|[01]?\d):(?P<mi>[0-5]\d)(?::(?P<s>[0-5]\d))?{_TIME_POD}", _clock),
     _rule("time_h", rf"(?P<h>2[0-3]|[01]?\d)h(?:(?P<mi>[0-5]\d)(?:ph|p|')?)?{_TIME_POD}", _clock),
     # "10g45"; a bare "10g" is ten grams.
     _rule("time_g", rf"(?P<h>2[0-3]|[01]?\d)g(?P<mi>[0-5]\d){_TIME_POD}", _clock),
     _rule(
         "time_words",
         rf"(?P<h>2[0-3]|[01]?\d|{_HOUR_WORD_ALT})\s+giờ"
-        rf"(?:\s+(?P<mi>[0-5]?\d)(?:\s+phút)?|\s+(?P<half>rưỡi)|\s+kém\s+(?P<to>[0-5]?\d)(?:\s+phút)?)?{_TIME_POD}",
+        rf"(?:\s+(?P<mi>[0-5]?\d)(?:\s+phút(?:\s+(?P<s>[0-5]?\d)\s+giây)?)?|\s+(?P<half>rưỡi)"
+        rf"|\s+kém\s+(?P<to>[0-5]?\d)(?:\s+phút)?)?{_TIME_POD}",
         _clock_words,
     ),
     _rule("date_dmy", rf"{_DAY_PREFIX}{_DAY}(?P<sep>[/.-]){_MONTH}(?P=sep){_YEAR}", _full_date, glued=True),
@@ -684,7 +829,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule("date_dm", rf"{_DAY_PREFIX}{_DAY}/{_MONTH}(?:\s+năm\s+{_YEAR})?{_TAIL}", _day_month),
     _rule(
         "date_d_thang_m",
-        rf"{_DAY_PREFIX}{_DAY}\s+tháng\s+{_MONTH}(?:\s*,?\s*năm\s+{_YEAR})?{_TAIL}",
+        rf"{_DAY_PREFIX}{_DAY}\s+tháng\s+(?:{_MONTH}|(?P<mw>{_MONTH_WORD_ALT}))(?:\s*,?\s*năm\s+{_YEAR})?{_TAIL}",
         _day_month,
     ),
     _rule(
@@ -693,7 +838,11 @@ _RULES: tuple[_Rule, ...] = (
         rf"(?:\s+(?:{_YEAR}|(?P<rel>nay|ngoái|trước|tới|sau)))?",
         _months_of_year,
     ),
-    _rule("month_year", rf"tháng\s+{_MONTH}(?:\s*[/-]\s*|\s+năm\s+){_YEAR}", _month_year),
+    _rule(
+        "month_year",
+        rf"tháng\s+(?:{_MONTH}(?:\s*[/-]\s*|\s+năm\s+)|(?P<mw>{_MONTH_WORD_ALT})\s+năm\s+){_YEAR}",
+        _month_year,
+    ),
     _rule("month_year_bare", rf"{_MONTH}/{_YEAR}", _month_year),
     _rule(
         "month",
@@ -716,31 +865,55 @@ _RULES: tuple[_Rule, ...] = (
     _rule("decade", r"(?:thập\s+(?:niên|kỷ)|những\s+năm)\s+(?P<dec>(?:1\d|20)?\d0)s?", _decade),
     _rule("century", r"thế\s+kỷ\s+(?:thứ\s+)?(?P<c>\d{1,2}|[IVXL]+)", _century),
     _rule(
+        "season",
+        rf"mùa\s+(?P<season>xuân|hè|hạ|thu|đông)\s+(?:(?:năm\s+)?{_YEAR}|năm\s+(?P<yrel>nay|ngoái|trước|tới|sau)"
+        r"|(?P<rel>này|nay|tới|sắp\s+tới|vừa\s+qua|vừa\s+rồi|trước|qua)(?!\s+(?:đó|nữa)))",
+        _season,
+    ),
+    _rule(
+        "holiday", rf"(?:(?:ngày|lễ)\s+)?(?P<hol>{_HOLIDAY_ALT})(?:\s+(?:năm\s+)?{_YEAR}|{_TAIL})", _holiday
+    ),
+    _rule(
         "relative_day",
-        rf"(?:(?:{_POD})\s+)?(?P<rel>(?:ngày\s+)?hôm\s+(?:qua|nay|kia)|ngày\s+(?:mai|kia))",
+        rf"{_POD_LEAD}?(?P<rel>(?:ngày\s+)?hôm\s+(?:qua|nay|kia)|ngày\s+(?:mai|kia)|bữa\s+(?:nay|qua))",
         _relative_day,
     ),
     _rule(
         "relative_pod",
-        rf"(?:{_POD})\s+(?P<rel>nay|qua|mai)",
+        rf"{_POD_LEAD}(?P<rel>nay|qua|mai)",
         _relative_day,
     ),
     _rule(
         "weekday_of_week",
-        rf"(?:(?P<pod>{_POD})\s+)?{_WEEKDAY}\s+(?:của\s+)?tuần\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))",
+        rf"{_POD_LEAD}?{_WEEKDAY}\s+(?:của\s+)?tuần\s+(?P<rel>trước|qua|này|tới|sau{_REL_MORE})(?!\s+(?:đó|nữa))",
         _weekday_of_week,
     ),
-    _rule("weekday", rf"(?:(?P<pod>{_POD})\s+)?{_WEEKDAY}{_TAIL}", _weekday),
-    _rule("relative_week", r"tuần\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))", _relative_week),
-    _rule("relative_month", r"tháng\s+(?P<rel>trước|qua|này|tới|sau)(?!\s+(?:đó|nữa))", _relative_month),
-    _rule("relative_quarter", r"quý\s+(?P<rel>trước|này|nay|tới|sau)(?!\s+(?:đó|nữa))", _relative_quarter),
-    _rule("relative_year", r"năm\s+(?P<rel>nay|ngoái|trước|tới|sau)(?!\s+(?:đó|nữa))", _relative_year),
+    _rule("weekday", rf"{_POD_LEAD}?{_WEEKDAY}{_TAIL}", _weekday),
+    _rule(
+        "relative_week", rf"tuần\s+(?P<rel>trước|qua|này|tới|sau{_REL_MORE})(?!\s+(?:đó|nữa))", _relative_week
+    ),
+    _rule(
+        "relative_month",
+        # "năm tháng qua đi": "năm tháng" is "the years", not last month.
+        rf"(?<!năm\s)tháng\s+(?P<rel>trước|qua|này|tới|sau{_REL_MORE})(?!\s+(?:đó|nữa))",
+        _relative_month,
+    ),
+    _rule(
+        "relative_quarter",
+        rf"quý\s+(?P<rel>trước|này|nay|tới|sau{_REL_MORE})(?!\s+(?:đó|nữa))",
+        _relative_quarter,
+    ),
+    _rule(
+        "relative_year",
+        rf"năm\s+(?P<rel>nay|ngoái|trước|tới|sau{_REL_MORE})(?!\s+(?:đó|nữa))",
+        _relative_year,
+    ),
     _rule(
         "duration",
         rf"(?:(?P<hedge>gần|khoảng|hơn|trên|chừng|xấp\s+xỉ|ít\s+nhất)\s+)?"
         rf"(?P<n>\d{{1,3}}(?:,\d{{1,2}})?|{_NUMBER_WORD_ALT}|vài|mấy|dăm|nhiều)"
         rf"\s+(?P<unit>{_DURATION_UNIT})(?!\s*[/\d])"
-        r"(?:\s+(?P<tail>vừa\s+qua|gần\s+đây|qua|tới|trước|sau|nữa|liên\s+tiếp|liền))?",
+        r"(?:\s+(?P<tail>vừa\s+qua|vừa\s+rồi|gần\s+đây|qua|tới|tiếp\s+theo|kế\s+tiếp|trước|sau|nữa|liên\s+tiếp|liền))?",
         _duration,
     ),
     _rule(
@@ -788,6 +961,7 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
                 # An anchor near date.min/date.max cannot be shifted; the mention is dropped.
                 value = None
             if value is not None:
+                value = _with_part_of_day(value, _pod_code(m.groupdict().get("pod")))
                 found.append(_Candidate(start, end, priority, value))
     return found
 
@@ -806,15 +980,19 @@ def _merge_datetime(a: _Candidate, b: _Candidate, text: str) -> _Candidate | Non
     if not _DATETIME_GAP_RE.fullmatch(text, a.end, b.start):
         return None
     day, clock = (a, b) if a.value.type == "DATE" else (b, a)
-    if not (day.value.type == "DATE" and day.value.grain == "day" and clock.value.type == "TIME"):
+    if not (day.value.type == "DATE" and day.value.grain in _DAY_GRAINS and clock.value.type == "TIME"):
         return None
     if day.value.range_start is not None:
         return None
+    hour, rest = clock.value.value.split("T")[1].split(":", 1)
+    if clock.value.part is None:  # "Tối 18/7, lúc 8 giờ": the day's part of day sets the clock
+        hour = f"{_adjust_hour(int(hour), day.value.part):02d}"
     value = _Value(
         "TIME",
-        f"{day.value.value}T{clock.value.value.split('T')[1]}",
+        f"{day.value.value.split('T')[0]}T{hour}:{rest}",
         clock.value.grain,
         uses_anchor=day.value.uses_anchor,
+        part=clock.value.part or day.value.part,
     )
     return _Candidate(a.start, b.end, a.priority, value)
 
@@ -853,13 +1031,15 @@ def _merge_range(a: _Candidate, b: _Candidate, text: str) -> _Candidate | None:
 def _merge_weekday(a: _Candidate, b: _Candidate, text: str) -> _Candidate | None:
     """A weekday before its date ("thứ Năm (19/6)", "Chủ nhật, 19/6") is one mention with the
     date's value; the closing bracket comes along."""
-    if not (a.value.grain == "day" and _RULES[a.priority].name == "weekday" and b.value.grain == "day"):
+    if not (a.value.grain in _DAY_GRAINS and _RULES[a.priority].name == "weekday"):
         return None
     gap = _WEEKDAY_DATE_GAP_RE.fullmatch(text, a.end, b.start)
-    if gap is None or b.value.type != "DATE":
+    if gap is None or b.value.type != "DATE" or b.value.grain not in _DAY_GRAINS:
         return None
     end = b.end + 1 if gap["open"] == "(" and text[b.end : b.end + 1] == ")" else b.end
-    return _Candidate(a.start, end, b.priority, b.value)
+    # "sáng thứ Hai (15/7)" is the morning of 15 July.
+    value = b.value if b.value.part else _with_part_of_day(b.value, a.value.part)
+    return _Candidate(a.start, end, b.priority, value)
 
 
 def _with_period_part(c: _Candidate, text: str) -> _Candidate:
@@ -873,10 +1053,47 @@ def _with_period_part(c: _Candidate, text: str) -> _Candidate:
     return _Candidate(part.start(), c.end, c.priority, value)
 
 
+def _with_edge(c: _Candidate, text: str) -> _Candidate:
+    """ "ngày đầu tiên/cuối cùng của" a month or year is its first or last day; "tuần đầu tiên
+    của" a month is the first week that begins in it, "tuần cuối cùng" the last that ends in it."""
+    v = c.value
+    edge = _EDGE_RE.search(text, max(0, c.start - 30), c.start)
+    # Only a plain month or year: not "2024-H1", a range or "cuối tháng 6".
+    if edge is None or v.type != "DATE" or v.mod or not _PLAIN_MONTH_OR_YEAR_RE.fullmatch(v.value):
+        return c
+    first, by_day = _norm(edge["edge"]) == "đầu tiên", _norm(edge["unit"]) == "ngày"
+    year = int(v.value[:4]) if v.value[:4].isdigit() else None
+    if len(v.value) == 4:
+        if year is None or not by_day:
+            return c
+        value = f"{year:04d}-01-01" if first else f"{year:04d}-12-31"
+    else:
+        month = int(v.value[5:7])
+        if year is None and not (by_day and (first or month != 2)):
+            return c  # no week and no last day of February without a year
+        days = calendar.monthrange(year or 2001, month)[1]
+        if by_day:
+            value = f"{v.value}-{1 if first else days:02d}"
+        else:
+            one = date(year or 2001, month, 1 if first else days)
+            # The first Monday on or after the 1st; the last Sunday on or before the last day.
+            day = (
+                one + timedelta(days=(8 - one.isoweekday()) % 7)
+                if first
+                else one - timedelta(days=one.isoweekday() % 7)
+            )
+            iso_year, week, _ = day.isocalendar()
+            value = f"{iso_year:04d}-W{week:02d}"
+    grain = "day" if by_day else "week"
+    return _Candidate(edge.start(), c.end, c.priority, dataclasses.replace(v, value=value, grain=grain))
+
+
 def _year_from(first: _Value, last: _Value) -> _Value:
     """The start of a range written without its year takes the end's year ("từ 18/7 đến
     20/9/2024"), or the year before when it would otherwise come after the end."""
-    if first.grain not in ("day", "month") or not (first.value[:4].isdigit() and last.value[:4].isdigit()):
+    if first.grain not in (*_DAY_GRAINS, "month") or not (
+        first.value[:4].isdigit() and last.value[:4].isdigit()
+    ):
         return first
     year = int(last.value[:4])
     value = f"{year:04d}{first.value[4:]}"
@@ -925,7 +1142,7 @@ def find_dates(text: str, *, anchor: datetime | date | None = None) -> list[Date
     else:
         when = None
     ctx = _Context(text, when)
-    chosen = _merge([_with_period_part(c, text) for c in _select(_candidates(ctx))], text)
+    chosen = _merge([_with_edge(_with_period_part(c, text), text) for c in _select(_candidates(ctx))], text)
     return [
         DateMention(
             start=c.start,

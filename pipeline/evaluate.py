@@ -333,7 +333,7 @@ def report(results: dict[str, dict[str, dict]]) -> str:
 
 # --- dates against Duckling's Vietnamese corpus -------------------------------------------------
 
-_ISO_LENGTH = {"year": 4, "month": 7, "day": 10, "hour": 13, "minute": 16, "second": 16}
+_ISO_LENGTH = {"year": 4, "month": 7, "day": 10, "hour": 13, "minute": 16, "second": 19}
 
 
 def _duckling_value(value: str, grain: str) -> str:
