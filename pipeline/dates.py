@@ -78,7 +78,8 @@ _POD_CODES = {
 # ("8 giờ chiều ngày 18/7", "3 giờ rưỡi chiều ngày mai", "7:30 chiều", "8h30 tối", "8 giờ 30 sáng");
 # after any other number it leads ("thắng 2-1 tối qua").
 _POD_LEAD = (
-    r"(?:(?<!giờ\s)(?<!phút\s)(?<!rưỡi\s)(?<!\dh\s)(?<!:\d\d\s)(?<![hg]\d\d\s)(?<!giờ\s\d\s)(?<!giờ\s\d\d\s)"
+    # (the lookahead first: most positions are no part of day, and fail before the lookbehinds)
+    r"(?:(?=(?:buổi\s+)?(?:rạng|sáng|chiều|tối|đêm|trưa)\b)(?<!giờ\s)(?<!phút\s)(?<!rưỡi\s)(?<!\dh\s)(?<!:\d\d\s)(?<![hg]\d\d\s)(?<!giờ\s\d\s)(?<!giờ\s\d\d\s)"
     rf"(?<!rạng\s)(?<!chiều\s)(?<!sáng\s)(?:buổi\s+)?(?P<pod>{_POD_WORDS})\s+)"
 )
 _POD_AFTER_RE = re.compile(rf"\s+(?:{_POD})(?!\w)", re.IGNORECASE)
