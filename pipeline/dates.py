@@ -79,7 +79,8 @@ _POD_CODES = {
 # after any other number it leads ("thắng 2-1 tối qua").
 _POD_LEAD = (
     # (the lookahead first: most positions are no part of day, and fail before the lookbehinds)
-    r"(?:(?=(?:buổi\s+)?(?:rạng|sáng|chiều|tối|đêm|trưa)\b)(?<!giờ\s)(?<!phút\s)(?<!rưỡi\s)(?<!\dh\s)(?<!:\d\d\s)(?<![hg]\d\d\s)(?<!giờ\s\d\s)(?<!giờ\s\d\d\s)"
+    r"(?:(?=(?:buổi\s+)?(?:rạng|sáng|chiều|tối|đêm|trưa)\b)"
+    r"(?<!giờ\s)(?<!phút\s)(?<!rưỡi\s)(?<!\dh\s)(?<!:\d\d\s)(?<![hg]\d\d\s)(?<!giờ\s\d\s)(?<!giờ\s\d\d\s)"
     rf"(?<!rạng\s)(?<!chiều\s)(?<!sáng\s)(?:buổi\s+)?(?P<pod>{_POD_WORDS})\s+)"
 )
 _POD_AFTER_RE = re.compile(rf"\s+(?:{_POD})(?!\w)", re.IGNORECASE)
