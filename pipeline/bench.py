@@ -48,7 +48,7 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _measure_pipeline(lines: list[str]) -> dict:
+def _measure_pipeline(lines: list[str], model: str | None = None) -> dict:
     """The full `run` (model loading included) on the articles as a JSONL file."""
     from pipeline.process import run
 
@@ -56,7 +56,7 @@ def _measure_pipeline(lines: list[str]) -> dict:
         source = Path(tmp) / "articles.jsonl"
         source.write_text("".join(lines), encoding="utf-8")
         started = time.perf_counter()
-        summary = run(source, Path(tmp) / "out", progress=False)
+        summary = run(source, Path(tmp) / "out", progress=False, model=model)
         seconds = time.perf_counter() - started
     return {
         "documents": summary.ok,
@@ -80,12 +80,13 @@ def _measure_underthesea(lines: list[str]) -> dict:
     return {"documents": len(texts), "seconds": seconds, "peak_mib": _peak_mib()}
 
 
-def benchmark(corpus: Path, *, n: int = 200) -> list[Measure]:
+def benchmark(corpus: Path, *, n: int = 200, model: Path | None = None) -> list[Measure]:
     """Runs both sides on the first `n` articles of a JSONL corpus, each in its own process.
 
     Args:
         corpus: A JSONL file of articles (`id`, `title`, `text`).
         n: How many articles from the top.
+        model: Another trained model folder for the pipeline (default: `models/ner-vi`).
 
     Returns:
         The pipeline's measure, then underthesea's; both count the syllables of the article
@@ -97,9 +98,13 @@ def benchmark(corpus: Path, *, n: int = 200) -> list[Measure]:
     count = sum(len(syllables(text)) for text in _texts(lines))
     context = multiprocessing.get_context("spawn")
     results = []
-    for name, side in (("pipeline run", _measure_pipeline), ("underthesea ner()", _measure_underthesea)):
+    sides = (
+        ("pipeline run", _measure_pipeline, (lines, str(model) if model else None)),
+        ("underthesea ner()", _measure_underthesea, (lines,)),
+    )
+    for name, side, args in sides:
         with context.Pool(1) as pool:
-            results.append(Measure(name=name, syllables=count, **pool.apply(side, (lines,))))
+            results.append(Measure(name=name, syllables=count, **pool.apply(side, args)))
     return results
 
 

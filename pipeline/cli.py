@@ -208,13 +208,14 @@ def bench(
     / "corpus"
     / "vietnews-5k.jsonl",
     n: Annotated[int, typer.Option("--n", min=1, help="How many articles from the top.")] = 200,
+    model: Annotated[Path | None, typer.Option(help="Another trained NER model folder.")] = None,
 ) -> None:
     """Time the full run and underthesea's ner() on the same articles; print the ratio."""
     from pipeline.bench import benchmark, report
 
     if not corpus.is_file():
         _fail(f"{corpus} not found; give a JSONL corpus or set VI_NER_SHARED")
-    typer.echo(report(benchmark(corpus, n=n)))
+    typer.echo(report(benchmark(corpus, n=n, model=model)))
 
 
 @app.command("bench-scale")
@@ -333,7 +334,7 @@ def train(
         "build/ner"
     ),
     config_file: Annotated[Path, typer.Option("--config", help="spaCy training config.")] = Path(
-        "configs/ner-words.cfg"
+        "configs/ner-tagger.cfg"
     ),
     extra: Annotated[
         list[Path] | None,

@@ -15,7 +15,7 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param(
+        (
             "Ngày 18/7, Chủ tịch Triều Tiên Kim Jong Un đã tiếp phái đoàn quân sự Nga do Thứ trưởng "
             "Bộ Quốc phòng Alexei Krivoruchko dẫn đầu thăm Bình Nhưỡng.",
             [
@@ -23,11 +23,9 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
                 ("Kim Jong Un", "PER"),
                 ("Nga", "LOC"),
                 ("Bộ Quốc phòng", "ORG"),
-                ("Alexei Krivoruchko", "PER"),
+                ("Alexei Krivoruchko", "PER"),  # missed by models/ner-vi 0.2, found since 0.3
                 ("Bình Nhưỡng", "LOC"),
             ],
-            # Found in the sample page's fuller context (test_sample_pages_entities).
-            marks=pytest.mark.xfail(strict=True, reason="known miss of models/ner-vi: name after a ministry"),
         ),
         (
             "Bộ trưởng Quốc phòng Nga Andrei Belousov tại Bình Nhưỡng. Ảnh: RIA Novosti",

@@ -19,7 +19,7 @@ def test_train_builds_and_installs_a_working_model(shared: Path, tmp_path: Path)
     installed = train_all(
         shared,
         tmp_path / "work",
-        config=config.PROJECT_ROOT / "configs" / "ner-words.cfg",
+        config=config.PROJECT_ROOT / "configs" / "ner-tagger.cfg",
         vectors=config.MODELS / "ner-vi",  # its syllable vectors, instead of training new ones
         install=tmp_path / "ner-vi",
         extra=[own],
@@ -33,7 +33,8 @@ def test_train_builds_and_installs_a_working_model(shared: Path, tmp_path: Path)
     assert (tmp_path / "work" / "corpus" / "train.spacy").is_file()
     nlp = load_model(installed)
     assert nlp.pipe_names == ["tok2vec", "tagger", "ner"]
-    assert set(nlp.get_pipe("ner").labels) == {"PER", "LOC", "ORG"}
+    ner_tags = set(nlp.get_pipe("ner").labels)  # BILUO tags of the entity tagger
+    assert ner_tags == {"O"} | {f"{p}-{kind}" for kind in ("PER", "LOC", "ORG") for p in "BILU"}
     assert set(nlp.get_pipe("tagger").labels) == {"B", "I"}
     doc = nlp("Ông Nguyễn Văn An đến Hà Nội.")
     assert [t.text for t in doc] == ["Ông", "Nguyễn", "Văn", "An", "đến", "Hà", "Nội", "."]
