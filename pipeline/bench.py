@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,8 +187,9 @@ def scale(
             source.write_text("".join(lines), encoding="utf-8")
             count = sum(len(syllables(text)) for text in _texts(lines))
             for n in workers:
-                with context.Pool(1) as pool:
-                    measured = pool.apply(_measure_scale, (str(source), n))
+                # Not a multiprocessing.Pool: its processes are daemons, which may not start workers.
+                with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                    measured = pool.submit(_measure_scale, str(source), n).result()
                 results.append(ScaleMeasure(documents=len(lines), workers=n, syllables=count, **measured))
     return results
 
