@@ -769,6 +769,45 @@ class _Rule:
     name: str
     pattern: re.Pattern[str]
     resolve: Callable[[re.Match[str], _Context], _Value | None]
+    # A cheap pattern every match contains: a text without it skips the rule's full scan.
+    needs: re.Pattern[str] | None = None
+
+
+# What each rule's matches must contain (a digit shape or a word), by rule name.
+_NEEDS = {
+    "time_colon": r"\d:\d",
+    "time_h": r"\dh",
+    "time_g": r"\dg\d",
+    "time_words": r"giờ",
+    "date_dmy": r"\d[/.-]\d{1,2}[/.-]\d{4}",
+    "date_dmyy": r"\d/\d{1,2}/\d\d",
+    "date_day_range": r"\d\s*[-–]\s*\d{1,2}/\d",
+    "date_day_range_words": r"(?:đến|tới)\s+(?:ngày\s+)?\d{1,2}/\d",
+    "date_day_list": r"\d\s*(?:,|và)\s*\d",
+    "date_dm": r"\d/\d",
+    "date_d_thang_m": r"tháng",
+    "months_of_year": r"tháng",
+    "month_year": r"tháng",
+    "month_year_bare": r"\d/\d{4}",
+    "month": r"tháng",
+    "year": r"\d{4}",
+    "year_range": r"\d{4}\s*[-–]\s*\d{4}",
+    "year_range_words": r"năm\s+\d{4}",
+    "quarter": r"quý",
+    "decade": r"thập|những",
+    "century": r"thế",
+    "season": r"mùa",
+    "holiday": r"giáng|noel|tết",
+    "relative_day": r"hôm|ngày|bữa",
+    "relative_pod": r"sáng|chiều|tối|đêm|trưa",
+    "weekday_of_week": r"tuần",
+    "weekday": r"thứ|chủ|chúa",
+    "relative_week": r"tuần",
+    "relative_month": r"tháng",
+    "relative_quarter": r"quý",
+    "relative_year": r"năm",
+    "set": r"hàng|hằng|mỗi",
+}
 
 
 def _rule(
@@ -779,7 +818,8 @@ def _rule(
     glued: bool = False,
 ) -> _Rule:
     pattern = re.compile((_LB_GLUED if glued else _LB) + body + _RB, re.IGNORECASE)
-    return _Rule(name, pattern, resolve)
+    needs = re.compile(_NEEDS[name], re.IGNORECASE) if name in _NEEDS else None
+    return _Rule(name, pattern, resolve, needs)
 
 
 # "21h tối qua": the part of day, and the day it belongs to.
@@ -953,6 +993,8 @@ def _bad_context(text: str, start: int, end: int) -> bool:
 def _candidates(ctx: _Context) -> list[_Candidate]:
     found = []
     for priority, rule in enumerate(_RULES):
+        if rule.needs is not None and rule.needs.search(ctx.text) is None:
+            continue
         for m in rule.pattern.finditer(ctx.text):
             start, end = m.span()
             if start == end or _bad_context(ctx.text, start, end):
