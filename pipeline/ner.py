@@ -422,12 +422,16 @@ def _overlaps(a: Mention, b: Mention) -> bool:
 
 
 def _without_overlaps(mentions: list[Mention]) -> list[Mention]:
-    """Keeps the longest mention where several overlap, then the earliest."""
-    kept: list[Mention] = []
+    """Keeps the longest mention where several overlap, then the earliest (in text order)."""
+    kept: list[Mention] = []  # never overlapping, sorted by start: only neighbours can clash
+    starts: list[int] = []
     for m in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start)):
-        if not any(_overlaps(m, k) for k in kept):
-            kept.append(m)
-    return sorted(kept, key=lambda m: m.start)
+        i = bisect.bisect_left(starts, m.start)
+        if (i > 0 and _overlaps(m, kept[i - 1])) or (i < len(kept) and _overlaps(m, kept[i])):
+            continue
+        starts.insert(i, m.start)
+        kept.insert(i, m)
+    return kept
 
 
 def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
