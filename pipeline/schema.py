@@ -83,10 +83,16 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column(
             "value",
             _STR,
-            "TIMEX3-style ISO value (`2024-06-19`, `2024-06`, `P3D`, `XXXX-06-19`).",
+            "TIMEX3-style ISO value (`2024-06-19`, `2024-06`, `2024-06-19TMO`, `2024-SU`, `P3D`,"
+            " `XXXX-06-19`).",
             nullable=True,
         ),
-        Column("grain", _STR, "Finest unit the value states (`day`, `month`, `year`, `minute`, …)."),
+        Column(
+            "grain",
+            _STR,
+            "Finest unit the value states: `second`, `minute`, `hour`, `part_of_day`, `day`, `week`,"
+            " `month`, `season`, `quarter`, `year`, `decade`, `century`.",
+        ),
         Column(
             "mod",
             _STR,
