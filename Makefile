@@ -7,6 +7,9 @@ OUTPUT ?= data/processed
 export VI_NER_SHARED ?= $(abspath ../shared)
 
 FORMAT ?= both
+# make bench-scale: article counts and worker counts to measure (commas: Make's $(or) would split them)
+SIZES ?= 500,5000
+SCALE_WORKERS ?= 1,2
 INSTALLED := $(BIN)/.installed
 
 .DEFAULT_GOAL := help
@@ -37,9 +40,9 @@ test: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m pipeline bench --n $(or $(N),200)
 
-## bench-scale: peak memory at SIZES (500,5000) articles, WORKERS (1,2) speed-up, re-run time (slow: ~15 min)
+## bench-scale: peak memory at SIZES (500,5000) articles, SCALE_WORKERS (1,2) speed-up, re-run time (~10 min)
 bench-scale: $(INSTALLED)
-	$(BIN)/python -m pipeline bench-scale --sizes $(or $(SIZES),500,5000) --workers $(or $(WORKERS),1,2)
+	$(BIN)/python -m pipeline bench-scale --sizes $(SIZES) --workers $(SCALE_WORKERS)
 
 ## bench-dates: dates engine vs dateparser on the case table (span P/R, value accuracy, traps, speed)
 bench-dates: $(INSTALLED)
