@@ -59,13 +59,16 @@ class Plan:
 
     keys: set[str] = field(default_factory=set)
     skipped_documents: int = 0
-    skipped_units: int = 0
+
+
+def table_folder(output: Path, table: str, fmt: str) -> Path:
+    """The folder holding one table's parts in one format."""
+    return output / table if fmt == "parquet" else output / CSV_FOLDER / table
 
 
 def part_path(output: Path, table: str, key: str, fmt: str) -> Path:
     """Where one part of one table is written."""
-    folder = output / table if fmt == "parquet" else output / CSV_FOLDER / table
-    return folder / f"{key}.{fmt}"
+    return table_folder(output, table, fmt) / f"{key}.{fmt}"
 
 
 def write_part(
@@ -101,6 +104,7 @@ class Manifest:
         self.page_buckets = 0
         self._journal = None
         self._fresh = fresh
+        self._on_disk = False  # whether the manifest file holds these settings
         self._load()
 
     def _load(self) -> None:
@@ -117,6 +121,7 @@ class Manifest:
             if data:
                 log.info("settings or code changed since the last run: every input is processed again")
             return
+        self._on_disk = True
         self.units = data.get("units", {})
         self.page_buckets = data.get("page_buckets", 0)
         journal = self.output / JOURNAL
@@ -141,20 +146,12 @@ class Manifest:
         self.units[key] = entry
         if self._journal is None:
             self.output.mkdir(parents=True, exist_ok=True)
-            if self._fresh or not self._settings_on_disk():
+            if self._fresh or not self._on_disk:
                 self.save(keep=None)  # the journal's lines belong to these settings
-                self._fresh = False
             self._journal = (self.output / JOURNAL).open("a", encoding="utf-8")
         self._journal.write(json.dumps({"key": key, **entry}) + "\n")
         self._journal.flush()
         os.fsync(self._journal.fileno())
-
-    def _settings_on_disk(self) -> bool:
-        try:
-            data = json.loads((self.output / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return data.get("version") == MANIFEST_VERSION and data.get("settings") == self.settings
 
     def digest(self, file: Path, rel: str) -> str:
         """The file's content hash (SHA-1), recomputed only when its size or mtime changed."""
@@ -233,7 +230,6 @@ class _Planning:
         self.plan.keys.add(key)
         if not self.manifest.done(key, fingerprint, self.tables, self.formats):
             return False
-        self.plan.skipped_units += 1
         self.plan.skipped_documents += self.manifest.units[key]["documents"]
         return True
 
@@ -270,16 +266,17 @@ def _table_units(file: Path, run: _Planning) -> Iterator[Unit]:
     except OSError as exc:
         sha1 = f"unreadable: {exc}"
 
+    def key(number: int) -> str:
+        return f"{stem}-{number:05d}"
+
     def fingerprint(number: int) -> str:
         return f"{sha1}:{number:05d}"
 
     # Unchanged and finished: skipped without reading it.
-    previous = sorted(k for k in manifest.units if k.startswith(stem + "-"))
-    if manifest.files.get(rel, {}).get("parts") == len(previous) > 0 and all(
-        manifest.done(k, fingerprint(n), run.tables, run.formats) for n, k in enumerate(previous)
-    ):
-        for number, key in enumerate(previous):
-            run.skip_if_done(key, fingerprint(number))
+    previous = [(key(n), fingerprint(n)) for n in range(manifest.files.get(rel, {}).get("parts", 0))]
+    if previous and all(manifest.done(k, fp, run.tables, run.formats) for k, fp in previous):
+        run.plan.keys.update(k for k, _ in previous)
+        run.plan.skipped_documents += sum(manifest.units[k]["documents"] for k, _ in previous)
         return
     documents = read_file(file, rel, columns=run.columns)
     number = 0
@@ -287,9 +284,8 @@ def _table_units(file: Path, run: _Planning) -> Iterator[Unit]:
         chunk = list(itertools.islice(documents, run.chunk_size))
         if not chunk and number:
             break
-        key = f"{stem}-{number:05d}"
-        if not run.skip_if_done(key, fingerprint(number)):
-            yield Unit(key, fingerprint(number), chunk)
+        if not run.skip_if_done(key(number), fingerprint(number)):
+            yield Unit(key(number), fingerprint(number), chunk)
         number += 1
         if len(chunk) < run.chunk_size:
             break
@@ -313,7 +309,7 @@ def remove_stale(output: Path, keep: set[str], tables: Iterable[str], formats: I
             if legacy.is_file():
                 legacy.unlink()
                 removed += 1
-            folder = part_path(output, table, "x", fmt).parent
+            folder = table_folder(output, table, fmt)
             if not folder.is_dir():
                 continue
             for part in folder.glob(f"*.{fmt}"):

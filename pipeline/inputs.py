@@ -61,20 +61,6 @@ def discover(path: Path) -> list[Path]:
     )
 
 
-def read_inputs(path: Path, *, columns: Columns = Columns()) -> Iterator[InputDocument]:
-    """Yields every document under `path`: pages as bytes, table rows as fields, read lazily.
-
-    A file that cannot be read becomes an `unreadable` document carrying its error, so the
-    batch records it and goes on.
-
-    Raises:
-        InputError: `path` is missing, or a table lacks a column the options name.
-    """
-    root = input_root(path)
-    for file in discover(path):
-        yield from read_file(file, file.relative_to(root).as_posix(), columns=columns)
-
-
 def input_root(path: Path) -> Path:
     """The folder document ids and sources are relative to: `path` itself, or a file's folder."""
     return path if path.is_dir() else path.parent
