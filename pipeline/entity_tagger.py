@@ -9,6 +9,7 @@ sentences whose entities are not annotated (UD-VTB, used for the word tagger) co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from itertools import islice
 
@@ -105,7 +106,8 @@ def _gold_tags(example: Example) -> list[str | None]:
     return [tag if tag and tag != "-" else None for tag in example.get_aligned_ner()]
 
 
-def _constraints(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@functools.cache
+def _constraints(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which tag may follow which, and which may start or end a sequence (0 allowed, -inf not)."""
     n = len(labels)
     parts = [(label, "") if label == "O" else tuple(label.split("-", 1)) for label in labels]

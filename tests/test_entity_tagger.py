@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 from pipeline.entity_tagger import _constraints, viterbi
 
 LABELS = ["O"] + [f"{prefix}-{kind}" for kind in ("LOC", "ORG", "PER") for prefix in "BILU"]
-ALLOWED, START, END = _constraints(LABELS)
+ALLOWED, START, END = _constraints(tuple(LABELS))
 
 
 def _brute_force(log_probs: np.ndarray) -> list[int]:

@@ -261,3 +261,6 @@ _RULES: tuple[_Rule, ...] = (
         _set,
     ),
 )
+
+if _unknown := set(_NEEDS) - {rule.name for rule in _RULES}:  # a renamed rule would lose its prefilter
+    raise RuntimeError(f"_NEEDS names no rule {sorted(_unknown)}")

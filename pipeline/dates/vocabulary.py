@@ -100,20 +100,11 @@ _NUMBER_WORDS = {
 }
 # Longest first, so "mười lăm" is not read as "mười".
 _NUMBER_WORD_ALT = "|".join(w.replace(" ", r"\s+") for w in sorted(_NUMBER_WORDS, key=len, reverse=True))
-_MONTH_WORDS = {
+# Month names are the numbers up to twelve, but April is "tư" (never "bốn"), and the lunar
+# names "giêng" and "chạp" are used for January and December too.
+_MONTH_WORDS = {w: n for w, n in _NUMBER_WORDS.items() if n <= 12 and w != "bốn"} | {
     "giêng": 1,
-    "một": 1,
-    "hai": 2,
-    "ba": 3,
     "tư": 4,
-    "năm": 5,
-    "sáu": 6,
-    "bảy": 7,
-    "tám": 8,
-    "chín": 9,
-    "mười": 10,
-    "mười một": 11,
-    "mười hai": 12,
     "chạp": 12,
 }
 _MONTH_WORD_ALT = "|".join(w.replace(" ", r"\s+") for w in sorted(_MONTH_WORDS, key=len, reverse=True))
