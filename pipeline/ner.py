@@ -36,6 +36,7 @@ from pipeline.segment import (
     doc_text,
     load_model,
     model_spelling,
+    one_blas_thread,
     spans_to_doc,
     syllables,
     word_dictionary,
@@ -140,6 +141,10 @@ class ModelNer:
         self._batch_size = batch_size
 
     def __call__(self, doc: Doc) -> Doc:
+        with one_blas_thread():
+            return self._tag(doc)
+
+    def _tag(self, doc: Doc) -> Doc:
         tagged = doc._.syllable_docs
         if tagged and all(d.vocab is self._nlp.vocab for _, d in tagged):
             docs = [d for _, d in tagged]

@@ -17,6 +17,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces, registry
 from spacy.vocab import Vocab
+from thinc.api import use_ops
+from threadpoolctl import ThreadpoolController
 from underthesea.pipeline.sent_tokenize import sent_tokenize
 from underthesea.pipeline.text_normalize import token_normalize
 from underthesea.pipeline.word_tokenize import regex_tokenize
@@ -184,8 +186,9 @@ class ModelSegmenter:
         # The model reads the corpora's spelling; offsets are the same in both texts.
         spelt = model_spelling(text)
         docs = [self._nlp.make_doc(spelt[s:e]) for s, e in sentence_spans]
-        for name in self._pipes:
-            docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
+        with one_blas_thread():
+            for name in self._pipes:
+                docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
         inside = self._nlp.vocab.strings["I"]
         sentences = []
         for (s, e), doc in zip(sentence_spans, docs, strict=True):
@@ -263,7 +266,29 @@ def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
     path = Path(path)
     if not (path / "config.cfg").is_file():
         raise InputError(f"{path}: no trained model here (expected a spaCy pipeline folder)")
-    return spacy.load(path)
+    with numpy_blas_ops():
+        return spacy.load(path)
+
+
+def numpy_blas_ops():
+    """A context in which thinc builds layers that multiply matrices with numpy's BLAS.
+
+    thinc's CPU backend calls blis by default; numpy's OpenBLAS does the tok2vec's products
+    (113k × 192 by 192 × 192) 3× faster on one core here, and the whole tok2vec 1.7× faster,
+    with the same results to float rounding. A layer keeps the backend it was built with.
+    """
+    return use_ops("numpy", use_blis=False)
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context that keeps numpy's BLAS on one thread: the pipeline computes on one core per
+    process, and `run --workers` brings the other cores without oversubscribing them."""
+    return _blas().limit(limits=1, user_api="blas")
 
 
 @functools.cache

@@ -20,7 +20,7 @@ import pipeline.entity_tagger  # (registers vi_news_entity_tagger)
 import pipeline.segment  # noqa: F401  (registers vi_news.syllable_tokenizer.v1)
 from pipeline.errors import InputError
 from pipeline.evaluate import model_tagger, read_gold, score
-from pipeline.segment import split_sentences
+from pipeline.segment import numpy_blas_ops, split_sentences
 from pipeline.vlsp import (
     GoldDoc,
     drop_title,
@@ -258,7 +258,8 @@ def train(
     from spacy.cli.train import train as spacy_train
 
     settings = {"paths.corpus": str(corpus_dir), **(overrides or {})}
-    spacy_train(config, out_dir, overrides=settings)
+    with numpy_blas_ops():
+        spacy_train(config, out_dir, overrides=settings)
     return out_dir / "model-best"
 
 

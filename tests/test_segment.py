@@ -158,3 +158,22 @@ def test_ner_reuses_the_segmenters_network() -> None:
     ents = {(e.start_char, e.end_char, e.label_) for e in doc.ents}
     assert ents == {(e.start_char, e.end_char, e.label_) for e in annotate_text(alone, text).ents}
     assert len(ents) > 20
+
+
+def test_model_multiplies_with_numpy_blas_on_one_thread() -> None:
+    """The model's layers use numpy's BLAS (not blis), on one thread while the model runs, and
+    the thread count is given back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    from pipeline.segment import DEFAULT_MODEL, load_model, one_blas_thread
+
+    nlp = load_model(DEFAULT_MODEL)
+    layers = [node for _, pipe in nlp.pipeline if hasattr(pipe, "model") for node in pipe.model.walk()]
+    assert len(layers) > 20
+    assert {node.ops.use_blis for node in layers} == {False}
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    with one_blas_thread():
+        assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == [1] * len(
+            before
+        )
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
