@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import get_words_and_spaces, registry
+from spacy.util import registry
 from spacy.vocab import Vocab
 from thinc.api import use_ops
 from threadpoolctl import ThreadpoolController
@@ -254,16 +253,20 @@ def model_spelling(text: str) -> str:
     return _NON_ASCII_WORD_RE.sub(lambda m: respell.get(m.group(), m.group()), text)
 
 
-@functools.cache
 def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
-    """Loads a trained pipeline folder (word tagger and NER) once per process.
+    """Loads a trained pipeline folder (word tagger and NER) once per process, however the
+    path is spelt (`"models/ner-vi"`, a `Path`, an absolute path).
 
     Raises:
         InputError: `path` holds no spaCy pipeline.
     """
+    return _load_model(Path(path).resolve())
+
+
+@functools.cache
+def _load_model(path: Path) -> Language:
     import pipeline.entity_tagger  # noqa: F401  (a model may use the vi_news_entity_tagger)
 
-    path = Path(path)
     if not (path / "config.cfg").is_file():
         raise InputError(f"{path}: no trained model here (expected a spaCy pipeline folder)")
     with numpy_blas_ops():
@@ -344,9 +347,9 @@ def spans_to_doc(
 ) -> Doc:
     """A `Doc` with one token per `(start, end)` span of `text` (sorted, not overlapping).
 
-    Where only nothing or a single space separates two spans, the tokens are built directly;
-    any other gap (line breaks, several spaces) becomes spaCy's whitespace tokens. With
-    `sentence_starts` (character offsets), a sentence starts at each token found there.
+    One space after a span is its token's trailing space; any other gap (line breaks, several
+    spaces) becomes a token of its own, as spaCy's whitespace tokens. With `sentence_starts`
+    (character offsets), a sentence starts at each token found there, and at the first.
     """
     doc = _spans_to_doc(vocab, text, spans, sentence_starts)
     doc.user_data[_TEXT_KEY] = text
@@ -370,20 +373,34 @@ def _spans_to_doc(
 ) -> Doc:
     if not spans:
         return Doc(vocab, words=[text] if text else [], spaces=[False] if text else [])
-    gaps = [text[b:a] for (_, b), (a, _) in itertools.pairwise(spans)]
-    if spans[0][0] == 0 and all(gap in ("", " ") for gap in gaps) and text[spans[-1][1] :] in ("", " "):
-        words = [text[a:b] for a, b in spans]
-        spaces = [gap == " " for gap in gaps] + [spans[-1][1] < len(text)]
-    else:
-        words, spaces = get_words_and_spaces([text[a:b] for a, b in spans], text)
+    # spaCy's rule (`get_words_and_spaces`), from offsets instead of searching the text: one
+    # space after a token is its trailing space; any other gap is a token of its own.
+    words: list[str] = []
+    spaces: list[bool] = []
+    starts: list[bool] = []
+    position = 0
+    for start, end in spans:
+        if start > position:
+            words.append(text[position:start])
+            spaces.append(False)
+            starts.append(False)
+        words.append(text[start:end])
+        starts.append(sentence_starts is not None and start in sentence_starts)
+        position = end
+        if text[end : end + 1] == " ":
+            spaces.append(True)
+            position += 1
+        else:
+            spaces.append(False)
+    if position < len(text):
+        words.append(text[position:])
+        spaces.append(False)
+        starts.append(False)
     if sentence_starts is None:
         return Doc(vocab, words=words, spaces=spaces)
     # Sentence starts are given to the constructor: setting them token by token afterwards
     # costs a scan of the whole Doc per token.
-    starts, offset = [], 0
-    for word, space in zip(words, spaces, strict=True):
-        starts.append(not starts or offset in sentence_starts)
-        offset += len(word) + space
+    starts[0] = True
     return Doc(vocab, words=words, spaces=spaces, sent_starts=starts)
 
 

@@ -7,6 +7,8 @@ organisation with its kind ("báo Người Lao Động", "TAND TP. Đà Nẵng")
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.ner import entities
 from tests.conftest import SAMPLE_000, SAMPLE_003
@@ -131,3 +133,23 @@ def test_sample_pages_entities(sample_tables: dict) -> None:
     for text, _ in first | second:
         assert not text.startswith(("Chủ tịch", "Thứ trưởng", "Bộ trưởng", "Tổng thống", "Ngày", "tháng"))
     assert ("Mỹ", "LOC") not in second
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Kim", "Kim Jong", "Kim Jong Un", "Un", " ", "-", "_", ".", "Kimchi", "ở", "\n"])
+    ),
+    st.sets(st.sampled_from(["Kim", "Kim Jong", "Kim Jong Un", "Jong Un", "Un"]), min_size=1),
+)
+def test_repeats_finds_what_the_alternation_pattern_finds(pieces: list[str], names: set[str]) -> None:
+    """Every other occurrence of a known name, as whole words, leftmost and longest first."""
+    from pipeline.ner import EntityRules, Mention, _alternation
+
+    text = "".join(pieces)
+    mentions = []
+    for name in sorted(names):
+        text += " " + name
+        mentions.append(Mention(len(text) - len(name), len(text), "PER", "model"))
+    found = [(m.start, m.end) for m in EntityRules._repeats(text, mentions)]
+    assert found == [m.span() for m in _alternation(names).finditer(text)]

@@ -177,3 +177,37 @@ def test_model_multiplies_with_numpy_blas_on_one_thread() -> None:
             before
         )
     assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Hà", "Nội", "Bộ", "19/6", ".", "“", "KCNA"]),
+            st.sampled_from(["", " ", "  ", "\n", " \n ", "\t"]),
+        )
+    )
+)
+def test_spans_to_doc_tokens_as_spacy_aligns_them(pieces: list[tuple[str, str]]) -> None:
+    """Tokens and trailing spaces built from offsets equal spaCy's alignment of the same words."""
+    from spacy.util import get_words_and_spaces
+
+    from pipeline.segment import spans_to_doc
+
+    text, spans = " ", []
+    for word, gap in pieces:
+        spans.append((len(text), len(text) + len(word)))
+        text += word + gap
+    doc = spans_to_doc(Vocab(), text, spans, {spans[0][0]} if spans else None)
+    words, spaces = get_words_and_spaces([text[a:b] for a, b in spans], text) if spans else ([text], [False])
+    assert [t.text for t in doc] == words
+    assert [bool(t.whitespace_) for t in doc] == spaces
+    assert doc.text == text
+    if spans:
+        assert doc[0].is_sent_start is True
+
+
+def test_model_loaded_once_however_its_path_is_spelt() -> None:
+    from pipeline.segment import DEFAULT_MODEL, load_model
+
+    assert load_model(str(DEFAULT_MODEL)) is load_model(DEFAULT_MODEL) is load_model(DEFAULT_MODEL.resolve())
