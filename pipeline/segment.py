@@ -83,20 +83,49 @@ def syllables(text: str, *, start: int = 0, end: int | None = None) -> list[tupl
         `(start, end)` offsets of each syllable, number, date-like token or punctuation mark.
     """
     end = len(text) if end is None else end
-    spans = []
-    for m in _SYLLABLE_RE.finditer(text, start, end):
-        a, b = m.span()
-        if (
-            m.group("abbr")
-            and b - a > 2
-            and text[b - 1] == "."
-            and m.group() not in _PREFIX_ABBREVIATIONS
-            and _SENTENCE_AFTER_RE.match(text, b, end)
-        ):
-            spans += [(a, b - 1), (b - 1, b)]
-        else:
-            spans.append((a, b))
+    spans: list[tuple[int, int]] = []
+    resume = start  # where the grammar's scan goes on, as `finditer` would
+    for chunk in _CHUNK_RE.finditer(text, start, end):
+        a, b = chunk.span()
+        if b <= resume:  # taken whole by a match that crossed a space ("Th S…")
+            continue
+        if a >= resume and (tokens := _plain_chunk(chunk.group())) is not None:
+            if len(tokens) == 1:
+                spans.append((a, b))
+            else:
+                spans += [(a + x, a + y) for x, y in tokens]
+            resume = b
+            continue
+        while resume < b and (m := _SYLLABLE_RE.search(text, resume, end)) and m.start() < b:
+            x, y = m.span()
+            if (
+                m.group("abbr")
+                and y - x > 2
+                and text[y - 1] == "."
+                and m.group() not in _PREFIX_ABBREVIATIONS
+                and _SENTENCE_AFTER_RE.match(text, y, end)
+            ):
+                spans += [(x, y - 1), (y - 1, y)]
+            else:
+                spans.append((x, y))
+            resume = y
     return spans
+
+
+_CHUNK_RE = re.compile(r"\S+")
+# Letters, with an opening or closing mark: no alternative of the grammar looks past such a chunk
+# (the ones that do need a dot, "@", "-", "/" or a digit), except "Th.S", whose dot may be the
+# space after letters ending in "Th".
+_PLAIN_CHUNK_RE = re.compile(r"[(“\"‘']?[^\W\d_]+(?<!Th)[,;:!?)”\"’']?")
+
+
+@functools.lru_cache(maxsize=100_000)
+def _plain_chunk(chunk: str) -> tuple[tuple[int, int], ...] | None:
+    """The grammar's tokens in a chunk of text between spaces, when they are the same wherever
+    the chunk stands: the chunk scanned alone; otherwise None."""
+    if _PLAIN_CHUNK_RE.fullmatch(chunk) is None:
+        return None
+    return tuple(m.span() for m in _SYLLABLE_RE.finditer(chunk))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

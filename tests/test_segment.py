@@ -211,3 +211,56 @@ def test_model_loaded_once_however_its_path_is_spelt() -> None:
     from pipeline.segment import DEFAULT_MODEL, load_model
 
     assert load_model(str(DEFAULT_MODEL)) is load_model(DEFAULT_MODEL) is load_model(DEFAULT_MODEL.resolve())
+
+
+def _grammar_scan(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """`syllables` by its definition: underthesea's grammar over the whole span, then the
+    full stop of a sentence-final abbreviation cut off."""
+    from pipeline.segment import _PREFIX_ABBREVIATIONS, _SENTENCE_AFTER_RE, _SYLLABLE_RE
+
+    spans = []
+    for m in _SYLLABLE_RE.finditer(text, start, end):
+        a, b = m.span()
+        final = _SENTENCE_AFTER_RE.match(text, b, end)
+        if (
+            m.group("abbr")
+            and b - a > 2
+            and text[b - 1] == "."
+            and m.group() not in _PREFIX_ABBREVIATIONS
+            and final
+        ):
+            spans += [(a, b - 1), (b - 1, b)]
+        else:
+            spans.append((a, b))
+    return spans
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.text(alphabet="Th Ss.,-@:D/19 \nVNTPHCMaộđĐ'’&e-mailhttp://a.vn (“\"‘;!?)”_", max_size=40), st.data()
+)
+def test_syllables_scan_as_the_grammar_does(text: str, data: st.DataObject) -> None:
+    """Chunks of letters are split from a cache; the result is the grammar's, whatever the context."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    assert syllables(text, start=start, end=end) == _grammar_scan(text, start, end)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Gặp Th Sơn tại VN. Ông Lan nói.",
+        "ThS. Lan, Th.S Hà và TS Nam",
+        "e-mail: a@b.vn (T.Ư)",
+        "“Hà Nội”, 19/6.",
+    ],
+)
+def test_syllables_in_context(text: str) -> None:
+    """Chunks whose split depends on what follows ("Th" before "S", "VN." before a capital)."""
+    assert syllables(text) == _grammar_scan(text, 0, len(text))
+
+
+def test_syllables_of_a_news_article() -> None:
+    text = SAMPLE_003.read_text(encoding="utf-8")
+    assert syllables(text) == _grammar_scan(text, 0, len(text))
+    assert len(syllables(text)) > 300
