@@ -16,8 +16,8 @@ from itertools import islice
 import numpy as np
 from spacy.language import Language
 from spacy.pipeline.tagger import Tagger
-from spacy.tokens import Doc
-from spacy.training import Example, biluo_tags_to_spans, validate_get_examples
+from spacy.tokens import Doc, Span
+from spacy.training import Example, validate_get_examples
 from spacy.util import registry
 from thinc.api import Config, Model, SequenceCategoricalCrossentropy
 
@@ -74,7 +74,7 @@ class EntityTagger(Tagger):
                 log_probs.append(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))
         labels = self.labels
         for doc, best in zip(docs, viterbi(log_probs, *_constraints(labels)), strict=True):
-            doc.ents = biluo_tags_to_spans(doc, [labels[i] for i in best]) if len(doc) else []
+            doc.ents = _mentions(doc, best, labels)
 
     def get_loss(self, examples: Iterable[Example], scores: list) -> tuple[float, list]:
         loss_func = SequenceCategoricalCrossentropy(names=self.labels, normalize=False)
@@ -105,6 +105,23 @@ def _gold_tags(example: Example) -> list[str | None]:
     if not example.reference.has_annotation("ENT_IOB"):
         return [None] * len(example.predicted)
     return [tag if tag and tag != "-" else None for tag in example.get_aligned_ner()]
+
+
+def _mentions(doc: Doc, tags: list[int], labels: tuple[str, ...]) -> list[Span]:
+    """The mentions of a well-formed BILUO sequence of tag indices (what `biluo_tags_to_spans`
+    gives, without a Python step per token)."""
+    positions, kinds = _tag_kinds(labels)
+    position = positions[np.asarray(tags, dtype=np.int64)]
+    starts = np.flatnonzero((position == 0) | (position == 3))  # B or U
+    ends = np.flatnonzero((position == 2) | (position == 3)) + 1  # L or U
+    return [Span(doc, int(a), int(b), label=kinds[tags[a]]) for a, b in zip(starts, ends, strict=True)]
+
+
+@functools.cache
+def _tag_kinds(labels: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """Per tag index: its BILU position (0-3; -1 for O) and its entity label."""
+    positions = np.array([-1 if label == "O" else "BILU".index(label[0]) for label in labels])
+    return positions, [label.split("-", 1)[-1] for label in labels]
 
 
 @functools.cache
@@ -142,8 +159,19 @@ def viterbi(
     Returns:
         Per item, the tag index of each token.
     """
-    order = sorted((i for i in range(len(log_probs)) if len(log_probs[i])), key=lambda i: len(log_probs[i]))
     best: list[list[int]] = [[] for _ in log_probs]
+    # Transitions score 0 or -inf: where the tags of highest probability already form an allowed
+    # sequence, no other sequence scores higher. Only the other items need the search.
+    search = []
+    for i, item in enumerate(log_probs):
+        if not len(item):
+            continue
+        tags = item.argmax(axis=1)
+        if start[tags[0]] == 0 and end[tags[-1]] == 0 and not np.isinf(allowed[tags[:-1], tags[1:]]).any():
+            best[i] = tags.tolist()
+        else:
+            search.append(i)
+    order = sorted(search, key=lambda i: len(log_probs[i]))
     if not order:
         return best
     lengths = np.array([len(log_probs[i]) for i in order])

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from pipeline.entity_tagger import _constraints, viterbi
 
-LABELS = ["O"] + [f"{prefix}-{kind}" for kind in ("LOC", "ORG", "PER") for prefix in "BILU"]
+LABELS = [f"{prefix}-{kind}" for kind in ("LOC", "ORG", "PER") for prefix in "BILU"] + ["O"]
 ALLOWED, START, END = _constraints(tuple(LABELS))
 
 
@@ -69,3 +69,22 @@ def test_viterbi_finds_the_best_allowed_sequence(items: list[np.ndarray]) -> Non
         assert np.isclose(log_probs[rows, tags].sum(), log_probs[rows, expected].sum())
         assert all(ALLOWED[a, b] == 0 for a, b in itertools.pairwise(tags))
         assert START[tags[0]] == 0 and END[tags[-1]] == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(lambda n: arrays(np.float64, (n, len(LABELS)), elements=st.floats(-8.0, 0.0)))
+)
+def test_mentions_are_spacys_reading_of_the_tags(log_probs: np.ndarray) -> None:
+    """Spans from tag indices equal spaCy's `biluo_tags_to_spans` of the same tags."""
+    from spacy.tokens import Doc
+    from spacy.training import biluo_tags_to_spans
+    from spacy.vocab import Vocab
+
+    from pipeline.entity_tagger import _mentions
+
+    (tags,) = viterbi([log_probs], ALLOWED, START, END)
+    doc = Doc(Vocab(), words=["Hà"] * len(tags))
+    expected = biluo_tags_to_spans(doc, [LABELS[t] for t in tags])
+    found = _mentions(doc, tags, tuple(LABELS))
+    assert [(s.start, s.end, s.label_) for s in found] == [(s.start, s.end, s.label_) for s in expected]
