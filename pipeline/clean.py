@@ -940,8 +940,16 @@ def _line_runs(
     line: _Line, text_pos: int, starts: list[int], ends: list[int]
 ) -> list[tuple[int, int, int, int]]:
     """Split a line into runs that map character for character, or one composed unit each."""
-    runs: list[tuple[int, int, int, int]] = []
     n = len(line.text)
+    first = starts[line.start] if n else 0
+    copied = (
+        n
+        and starts[line.start : line.start + n] == list(range(first, first + n))
+        and ends[line.start : line.start + n] == list(range(first + 1, first + n + 1))
+    )
+    if copied:  # the common case: the line is the source's characters as they were
+        return [(text_pos, text_pos + n, first, first + n)]
+    runs: list[tuple[int, int, int, int]] = []
     k = 0
     while k < n:
         s = line.start + k

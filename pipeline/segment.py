@@ -247,15 +247,21 @@ def _words(
             groups[-1].append(span)
         else:
             groups.append([span])
-    return [Word(a, b, text[a:b]) for group in groups for a, b in _split_glued_names(text, group, places)]
+    words = []
+    for group in groups:
+        if len(group) < 3:  # too short to glue a place to a name
+            a, b = group[0][0], group[-1][1]
+            words.append(Word(a, b, text[a:b]))
+        else:
+            words += [Word(a, b, text[a:b]) for a, b in _split_glued_names(text, group, places)]
+    return words
 
 
 def _split_glued_names(
     text: str, group: list[tuple[int, int]], places: frozenset[str]
 ) -> list[tuple[int, int]]:
-    """Splits a word that glues a known place to a following name ("Triều Tiên Kim Jong")."""
-    if len(group) < 3:
-        return [(group[0][0], group[-1][1])]
+    """Splits a word of three syllables or more that glues a known place to a following name
+    ("Triều Tiên Kim Jong")."""
     for cut in range(len(group) - 1, 0, -1):
         head = text[group[0][0] : group[cut - 1][1]]
         if head in places and text[group[cut][0]].isupper():
