@@ -347,20 +347,29 @@ def train(
         Path | None, typer.Option(help="Ready spaCy vectors folder; default: train them (needs floret).")
     ] = None,
     install: Annotated[
-        Path | None, typer.Option(help="Copy the best model here when done (e.g. models/ner-vi).")
+        Path | None, typer.Option(help="Copy the trained model here when done (e.g. models/ner-vi).")
     ] = None,
+    checkpoint: Annotated[
+        str, typer.Option(help="Keep the `last` weights (averaged) or the `best` dev checkpoint.")
+    ] = "last",
 ) -> None:
     """Train the model (word tagger + NER): VLSP and UD corpora → DocBins → syllable vectors → spaCy."""
     from pipeline.train import train_all
 
     try:
-        best = train_all(
-            shared, output, config=config_file, vectors=vectors, install=install, extra=extra or ()
+        trained = train_all(
+            shared,
+            output,
+            config=config_file,
+            vectors=vectors,
+            install=install,
+            extra=extra or (),
+            checkpoint=checkpoint,
         )
-    except PipelineError as exc:
+    except (PipelineError, ValueError) as exc:
         _fail(str(exc))
         return
-    typer.echo(f"model → {install or best}")
+    typer.echo(f"model → {trained}")
 
 
 @app.command("bench-dates")
