@@ -209,11 +209,14 @@ class ModelSegmenter:
         """Cuts each sentence span of `text` into words."""
         return self.parse(text, sentence_spans)[0]
 
+    def _syllable_doc(self, sentence: str) -> Doc:
+        """What the model's tokenizer makes of `sentence` respelt (`model_spelling`), each
+        syllable respelt alone: respelling changes letters for letters, never a syllable's edges."""
+        return _spans_to_doc(self._nlp.vocab, sentence, syllables(sentence), None, spell=model_word)
+
     def parse(self, text: str, sentence_spans: list[tuple[int, int]]) -> tuple[list[Sentence], list[Doc]]:
         """The sentences with their words, and the tagged syllable Doc of each sentence."""
-        # The model reads the corpora's spelling; offsets are the same in both texts.
-        spelt = model_spelling(text)
-        docs = [self._nlp.make_doc(spelt[s:e]) for s, e in sentence_spans]
+        docs = [self._syllable_doc(text[s:e]) for s, e in sentence_spans]
         with one_blas_thread():
             for name in self._pipes:
                 docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
@@ -277,8 +280,19 @@ def _respellings() -> dict[str, str]:
     return {old: new for old, new in token_map.items() if len(old) == len(new) and old != new}
 
 
-# Words that may need respelling: every respelt syllable has a letter outside plain a-z.
+# Words that may need respelling: only those with a letter outside plain a-z are respelt (the
+# map's few plain a-z entries, "qui" → "quy", are left as written).
 _NON_ASCII_WORD_RE = re.compile(r"\w*[^\x00-\x7f\W]\w*")
+
+
+@functools.lru_cache(maxsize=100_000)
+def model_word(word: str) -> str:
+    """`model_spelling` of one syllable (or any token)."""
+    if word.isascii():  # as `model_spelling`: "qui" stays, though the map has it
+        return word
+    if word.isalpha():
+        return _respellings().get(word, word)
+    return model_spelling(word)
 
 
 def model_spelling(text: str) -> str:
@@ -404,7 +418,11 @@ def doc_text(doc: Doc) -> str:
 
 
 def _spans_to_doc(
-    vocab: Vocab, text: str, spans: list[tuple[int, int]], sentence_starts: set[int] | None
+    vocab: Vocab,
+    text: str,
+    spans: list[tuple[int, int]],
+    sentence_starts: set[int] | None,
+    spell: Callable[[str], str] | None = None,
 ) -> Doc:
     if not spans:
         return Doc(vocab, words=[text] if text else [], spaces=[False] if text else [])
@@ -419,7 +437,7 @@ def _spans_to_doc(
             words.append(text[position:start])
             spaces.append(False)
             starts.append(False)
-        words.append(text[start:end])
+        words.append(spell(text[start:end]) if spell else text[start:end])
         starts.append(sentence_starts is not None and start in sentence_starts)
         position = end
         if text[end : end + 1] == " ":

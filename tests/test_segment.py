@@ -264,3 +264,21 @@ def test_syllables_of_a_news_article() -> None:
     text = SAMPLE_003.read_text(encoding="utf-8")
     assert syllables(text) == _grammar_scan(text, 0, len(text))
     assert len(syllables(text)) > 300
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ông Qui ở Hoà Bình, thuỷ điện Hoà-Bình.",
+        "TP.HCM. Ngày 19/6, KCNA đưa tin.",
+        SAMPLE_003.read_text("utf-8")[:400],
+    ],
+)
+def test_model_reads_each_syllable_respelt_as_the_respelt_sentence(sentence: str) -> None:
+    """Respelling syllable by syllable gives the tokens the model's tokenizer makes of the respelt text."""
+    from pipeline.segment import ModelSegmenter, model_spelling
+
+    segmenter = ModelSegmenter()
+    tokens = [t.text_with_ws for t in segmenter._syllable_doc(sentence)]
+    assert tokens == [t.text_with_ws for t in segmenter._nlp.make_doc(model_spelling(sentence))]
+    assert "".join(tokens) != sentence or "Hoà" not in sentence
