@@ -7,11 +7,12 @@ Each stage is a function here, text in and result out::
     sentences = segment(article.text)
     tables = annotate([article.text])          # all stages, DataFrames out
     tables = load("data/processed")            # the tables of a `make run`
+    combine("data/processed", "exports")       # one CSV per table, for spreadsheets
 """
 
 from pipeline.clean import CleanedArticle, clean_html, clean_page, clean_record
 from pipeline.dates import DateMention, find_dates
-from pipeline.export import load, write_tables
+from pipeline.export import combine, load, write_tables
 from pipeline.inputs import Columns
 from pipeline.ner import entities
 from pipeline.process import STAGES, RunSummary, annotate, build_nlp, run
@@ -31,6 +32,7 @@ __all__ = [
     "clean_html",
     "clean_page",
     "clean_record",
+    "combine",
     "entities",
     "find_dates",
     "load",

@@ -393,6 +393,30 @@ def bench_dates(
 
 
 @app.command()
+def combine(
+    output: Annotated[Path, typer.Argument(help="The folder a run wrote (its table parts).")],
+    dest: Annotated[Path, typer.Argument(help="Where to write one file per table.")],
+    format: Annotated[
+        Format, typer.Option("--format", help="One CSV, one Parquet file or both per table.")
+    ] = (Format.csv),
+    table: Annotated[
+        list[str] | None, typer.Option("--table", help="Only this table (repeatable); default: all.")
+    ] = None,
+) -> None:
+    """Write each table of a run as one file (DEST/entities.csv …), for spreadsheets."""
+    from pipeline.export import combine as combine_tables
+
+    formats = ("parquet", "csv") if format is Format.both else (format.value,)
+    try:
+        written = combine_tables(output, dest, formats=formats, tables=table)
+    except PipelineError as exc:
+        _fail(str(exc))
+        return
+    for path in written:
+        typer.echo(str(path))
+
+
+@app.command()
 def schema() -> None:
     """Print the data dictionary of the output tables (Markdown)."""
     from pipeline.schema import data_dictionary

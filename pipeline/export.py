@@ -240,8 +240,22 @@ def load(output: str | Path) -> dict[str, pd.DataFrame]:
     Raises:
         InputError: The folder holds none of the tables.
     """
-    output = Path(output)
     tables = {}
+    for name, parts in table_parts(output).items():
+        arrow = pa.concat_tables([_read_file(name, part) for part in parts] or [schema.to_arrow(name, [])])
+        tables[name] = schema.to_frame(name, arrow)
+    return tables
+
+
+def table_parts(output: str | Path) -> dict[str, list[Path]]:
+    """The files holding each table of a finished run, in order: its Parquet parts, else its
+    CSV parts, else a single `<table>.parquet` or `.csv` (an empty list: a table with no rows).
+
+    Raises:
+        InputError: The folder holds none of the tables.
+    """
+    output = Path(output)
+    found = {}
     for name in schema.TABLE_NAMES:
         candidates = [
             sorted((output / name).glob("*.parquet")),
@@ -249,20 +263,76 @@ def load(output: str | Path) -> dict[str, pd.DataFrame]:
             [p for p in (output / f"{name}.parquet",) if p.is_file()],
             [p for p in (output / f"{name}.csv",) if p.is_file()],
         ]
-        parts = next((found for found in candidates if found), None)
-        if parts is None and not (output / name).is_dir():
-            continue
-        arrow = pa.concat_tables(
-            [_read_file(name, part) for part in parts or []] or [schema.to_arrow(name, [])]
-        )
-        tables[name] = schema.to_frame(name, arrow)
-    if not tables:
+        parts = next((files for files in candidates if files), None)
+        if parts is not None or (output / name).is_dir():
+            found[name] = parts or []
+    if not found:
         raise InputError(f"no tables in {output}; run `python -m pipeline run INPUT {output}` first")
-    return tables
+    return found
+
+
+def combine(
+    output: str | Path,
+    dest: str | Path,
+    *,
+    formats: Iterable[str] = ("csv",),
+    tables: Iterable[str] | None = None,
+) -> list[Path]:
+    """Writes each table of a finished run as one file (`DEST/entities.csv`), for spreadsheets
+    and tools that read one file per table.
+
+    Parts are copied one at a time, so memory does not grow with the table; each file is
+    written atomically.
+
+    Args:
+        output: The folder a run wrote.
+        dest: Where to write the files (created if needed); not inside `output`, whose stale
+            files a later run removes.
+        formats: `csv`, `parquet` or both.
+        tables: Which tables (default: every table the run wrote).
+
+    Returns:
+        The files written.
+
+    Raises:
+        InputError: `output` holds none of the tables, or not one that was asked for.
+        OutputError: `dest` cannot be written.
+        ValueError: An unknown format.
+    """
+    formats = tuple(dict.fromkeys(formats))
+    if unknown := set(formats) - set(FORMATS):
+        raise ValueError(f"unknown format(s) {', '.join(sorted(unknown))}; choose from parquet, csv")
+    parts = table_parts(output)
+    names = list(parts) if tables is None else list(dict.fromkeys(tables))
+    if missing := [name for name in names if name not in parts]:
+        raise InputError(f"{output} has no {', '.join(missing)} table; it has {', '.join(parts)}")
+    dest = Path(dest)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {dest}: {exc.strerror}; choose a writable folder") from exc
+    written = []
+    for name in names:
+        for fmt in formats:
+            target = dest / f"{name}.{fmt}"
+            atomic_write(target, lambda path, n=name, f=fmt: _concatenate(n, parts[n], path, f))
+            written.append(target)
+    return written
+
+
+def _concatenate(table: str, parts: list[Path], path: Path, fmt: str) -> None:
+    arrow_schema = schema.arrow_schema(table)
+    writer_class = pq.ParquetWriter if fmt == "parquet" else pa_csv.CSVWriter
+    with writer_class(path, arrow_schema) as writer:
+        for part in parts:
+            writer.write_table(_read_file(table, part))
 
 
 def _read_file(table: str, path: Path) -> pa.Table:
     if path.suffix == ".parquet":
         return pq.read_table(path, schema=schema.arrow_schema(table))
-    options = pa_csv.ConvertOptions(column_types=schema.arrow_schema(table))
+    # `write_csv` writes a null as nothing and an empty string as `""`: read them back apart.
+    options = pa_csv.ConvertOptions(
+        column_types=schema.arrow_schema(table), strings_can_be_null=True, quoted_strings_can_be_null=False
+    )
     return pa_csv.read_csv(path, convert_options=options).cast(schema.arrow_schema(table))

@@ -178,3 +178,42 @@ def test_scale_bench_measures_memory_speed_and_rerun(tmp_path: Path) -> None:
         assert m.syllables > 0 and m.seconds > 0 and m.peak_mib > 100
         assert 0 < m.rerun_seconds < 30  # a whole `python -m pipeline run` that finds nothing to do
     assert "peak memory, 7 vs 3 documents (one worker)" in report_scale(measures)
+
+
+def test_combine_writes_one_file_per_table_equal_to_its_parts(tmp_path: Path) -> None:
+    """A run's parts, combined into one CSV and one Parquet file per table, read back as the run's tables."""
+    from typer.testing import CliRunner
+
+    from pipeline import combine
+    from pipeline.cli import app
+    from pipeline.errors import InputError
+    from pipeline.export import table_parts
+
+    source, out, dest = tmp_path / "in", tmp_path / "out", tmp_path / "combined"
+    source.mkdir()
+    _write_jsonl(source / "news.jsonl", ARTICLES)
+    run(source, out, chunk_size=2, progress=False)
+    assert len(table_parts(out)["entities"]) == 4  # 7 articles, 2 per part
+    written = combine(out, dest, formats=("csv", "parquet"))
+    assert sorted(p.name for p in written) == sorted(
+        f"{name}.{fmt}"
+        for name in ("documents", "sentences", "tokens", "entities", "dates")
+        for fmt in ("csv", "parquet")
+    )
+    from_parts = load(out)
+    for fmt in ("csv", "parquet"):
+        folder = tmp_path / fmt
+        folder.mkdir()
+        for name in from_parts:
+            os.replace(dest / f"{name}.{fmt}", folder / f"{name}.{fmt}")
+        combined = load(folder)
+        for name, frame in from_parts.items():
+            pd.testing.assert_frame_equal(combined[name], frame, obj=f"{name}.{fmt}")
+    people = from_parts["entities"].query("label == 'PER'")["text"].tolist()
+    assert "Vladimir Putin" in people and "Bùi Thanh Sơn" in people
+
+    result = CliRunner().invoke(app, ["combine", str(out), str(dest), "--table", "entities"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == [str(dest / "entities.csv")]
+    with pytest.raises(InputError, match="no spans table"):
+        combine(out, dest, tables=["spans"])
