@@ -282,3 +282,19 @@ def test_model_reads_each_syllable_respelt_as_the_respelt_sentence(sentence: str
     tokens = [t.text_with_ws for t in segmenter._syllable_doc(sentence)]
     assert tokens == [t.text_with_ws for t in segmenter._nlp.make_doc(model_spelling(sentence))]
     assert "".join(tokens) != sentence or "Hoà" not in sentence
+
+
+def test_model_vocabulary_computes_what_the_network_reads() -> None:
+    from spacy.attrs import IS_SPACE, NORM, PREFIX, SHAPE, SUFFIX
+
+    from pipeline.segment import DEFAULT_MODEL, load_model
+
+    vocab = load_model(DEFAULT_MODEL).vocab
+    assert set(vocab.lex_attr_getters) == {NORM, PREFIX, SUFFIX, SHAPE, IS_SPACE}
+    syllable = vocab["Krivoruchko"]
+    assert (syllable.norm_, syllable.prefix_, syllable.suffix_, syllable.shape_) == (
+        "krivoruchko",
+        "K",
+        "hko",
+        "Xxxxx",
+    )
