@@ -157,6 +157,76 @@ def test_dask_engine_writes_the_same_rows_as_the_local_engine(tmp_path: Path) ->
     _assert_same_tables(tmp_path / "dask", tmp_path / "local")
 
 
+def _pipelines_loaded() -> int:
+    from pipeline import process
+
+    return len(process._NLP_CACHE)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_dask_engine_on_a_cluster_started_apart(tmp_path: Path) -> None:
+    """`run --engine dask --scheduler ADDRESS` on a scheduler and a worker started as their own
+    processes (`dask scheduler`, `dask worker`), as on separate machines: the local engine's rows."""
+    distributed = pytest.importorskip("dask.distributed")
+    source = tmp_path / "articles.jsonl"
+    _write_jsonl(source, ARTICLES)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    dask = [sys.executable, "-m", "dask"]
+    scheduler = subprocess.Popen(
+        [*dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = subprocess.Popen(
+        [
+            *dask,
+            "worker",
+            address,
+            "--nworkers",
+            "1",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            "--memory-limit",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,  # not the project folder: the worker uses the installed package
+    )
+    try:
+        with distributed.Client(address, timeout=60) as client:
+            client.wait_for_workers(1, timeout=60)
+        command = ["run", str(source), str(tmp_path / "dask"), "--engine", "dask", "--scheduler", address]
+        result = subprocess.run(
+            [sys.executable, "-m", "pipeline", *command, "--chunk-size", "2"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        import cloudpickle
+
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker cannot import this file
+        with distributed.Client(address, timeout=60) as client:  # the worker started apart did the work
+            loaded = client.run(_pipelines_loaded)
+        assert list(loaded.values()) == [1]
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(timeout=30)
+        scheduler.wait(timeout=30)
+    run(source, tmp_path / "local", chunk_size=2, progress=False)
+    _assert_same_tables(tmp_path / "dask", tmp_path / "local")
+
+
 @pytest.mark.skipif(os.name != "posix", reason="permissions")
 def test_an_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     from pipeline.errors import OutputError
