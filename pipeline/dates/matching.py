@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -31,6 +32,8 @@ from pipeline.dates.vocabulary import (
 
 # --- matching ---------------------------------------------------------------------------------
 
+_LINE_RE = re.compile(r"[^\n]+")
+
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
@@ -55,10 +58,16 @@ def _bad_context(text: str, start: int, end: int) -> bool:
 
 def _candidates(ctx: _Context) -> list[_Candidate]:
     found = []
+    text = ctx.text
+    lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text)]
     for priority, rule in enumerate(_RULES):
-        if rule.needs is not None and rule.needs.search(ctx.text) is None:
+        if rule.needs is None:
+            regions = lines
+        elif rule.needs.search(text) is None:
             continue
-        for m in rule.pattern.finditer(ctx.text):
+        else:  # a mention never crosses a line break: scan only the lines with the rule's trigger
+            regions = [(a, b) for a, b in lines if rule.needs.search(text, a, b)]
+        for m in (m for a, b in regions for m in rule.pattern.finditer(text, a, b)):
             start, end = m.span()
             if start == end or _bad_context(ctx.text, start, end):
                 continue
