@@ -76,7 +76,7 @@ def write_part(
 ) -> None:
     """Writes one part of every table (empty ones too, so a part is complete or absent), atomically."""
     for table in tables:
-        arrow = schema.to_arrow(table, rows.get(table, []))
+        arrow = rows.arrow(table)
         for fmt in formats:
             target = part_path(output, table, key, fmt)
             try:

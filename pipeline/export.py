@@ -10,10 +10,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, IS_SPACE, LENGTH, SENT_START
 from spacy.tokens import Doc
 
 from pipeline import schema
@@ -23,12 +25,63 @@ from pipeline.segment import doc_text
 log = logging.getLogger(__name__)
 
 FORMATS = ("parquet", "csv")
-Rows = dict[str, list[dict[str, Any]]]
 
 
-def empty_rows() -> Rows:
-    """One empty row list per table."""
-    return {name: [] for name in schema.TABLE_NAMES}
+# spaCy's ENT_IOB codes (0: unset, 1: I, 2: O, 3: B) as the tokens table writes them.
+_IOB = np.array(["O", "I", "O", "B"], dtype=object)
+
+
+class Rows:
+    """Rows of every output table, kept column by column: a document's tokens are added as
+    whole columns, and a part becomes Arrow without a dict per row (`schema.TABLES` names the
+    columns)."""
+
+    def __init__(self) -> None:
+        self._columns = {name: {c.name: [] for c in schema.TABLES[name]} for name in schema.TABLE_NAMES}
+
+    def add(self, table: str, row: Mapping[str, Any]) -> None:
+        """Appends one row; columns it lacks are null.
+
+        Raises:
+            KeyError: A column the table does not have.
+        """
+        columns = self._columns[table]
+        if unknown := row.keys() - columns.keys():
+            raise KeyError(f"{table} has no column {', '.join(sorted(unknown))}")
+        for name, values in columns.items():
+            values.append(row.get(name))
+
+    def add_columns(self, table: str, values: Mapping[str, list[Any]]) -> None:
+        """Appends rows given as one list per column (every column, all of the same length)."""
+        columns = self._columns[table]
+        if values.keys() != columns.keys() or len({len(v) for v in values.values()}) > 1:
+            raise ValueError(f"{table}: give every column, all of the same length")
+        for name, more in values.items():
+            columns[name].extend(more)
+
+    def extend(self, other: Rows) -> None:
+        """Appends all of `other`'s rows, table by table."""
+        for table, columns in other._columns.items():
+            for name, values in columns.items():
+                self._columns[table][name].extend(values)
+
+    def count(self, table: str) -> int:
+        """How many rows `table` has."""
+        first = next(iter(self._columns[table].values()))
+        return len(first)
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        """The rows of `table` as dicts."""
+        columns = self._columns[table]
+        return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+    def arrow(self, table: str) -> pa.Table:
+        """`table` as Arrow, typed by its schema."""
+        return pa.Table.from_pydict(self._columns[table], schema=schema.arrow_schema(table))
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every table as a DataFrame with its schema dtypes."""
+        return {name: schema.to_frame(name, self.arrow(name)) for name in schema.TABLE_NAMES}
 
 
 def document_row(
@@ -60,8 +113,8 @@ def document_row(
         "url": article.url if article else None,
         "text": article.text if article else None,
         "encoding": article.encoding if article else None,
-        "n_sentences": len(annotations["sentences"]) if annotations else 0,
-        "n_tokens": len(annotations["tokens"]) if annotations else 0,
+        "n_sentences": annotations.count("sentences") if annotations else 0,
+        "n_tokens": annotations.count("tokens") if annotations else 0,
         "status": status,
         "error": error,
     }
@@ -79,54 +132,78 @@ def annotation_rows(doc_id: str, doc: Doc, *, entities: bool = True, dates: bool
     Returns:
         Rows per table; whitespace tokens and empty sentences are left out.
     """
-    rows = empty_rows()
-    del rows["documents"]
+    rows = Rows()
     text = doc_text(doc)
-    sent_starts: list[int] = []
-    for sent in doc.sents:
-        words = [t for t in sent if not t.is_space]
-        if not words:
-            continue
-        start, end = words[0].idx, words[-1].idx + len(words[-1].text)
-        sent_id = len(sent_starts)
-        sent_starts.append(start)
-        rows["sentences"].append(
-            {"doc_id": doc_id, "sent_id": sent_id, "start": start, "end": end, "text": text[start:end]}
-        )
-        for token in words:
-            rows["tokens"].append(
-                {
-                    "doc_id": doc_id,
-                    "sent_id": sent_id,
-                    "token_id": len(rows["tokens"]),
-                    "start": token.idx,
-                    "end": token.idx + len(token.text),
-                    "text": token.text,
-                    "ent_iob": (token.ent_iob_ or "O") if entities else "O",
-                    "ent_label": (token.ent_type_ or None) if entities else None,
-                }
-            )
+    # Columns, not Token or Span objects: this runs for every word of every document.
+    columns = doc.to_array([IDX, LENGTH, IS_SPACE, ENT_IOB, SENT_START]).astype(np.int64)
+    kept = np.flatnonzero(columns[:, 2] == 0)  # whitespace tokens are left out
+    firsts = np.flatnonzero(columns[:, 4] == 1)
+    if len(doc) and (not len(firsts) or firsts[0] != 0):
+        firsts = np.concatenate([[0], firsts])  # the first token starts a sentence
+    # Sentences without a word are left out: the others are numbered in order.
+    kept_sentence, first_of = np.unique(np.searchsorted(firsts, kept, side="right") - 1, return_index=True)
+    sentence_of = np.searchsorted(kept_sentence, np.searchsorted(firsts, kept, side="right") - 1)
+    starts = columns[kept, 0].tolist()
+    ends = (columns[kept, 0] + columns[kept, 1]).tolist()
+    last_of = np.concatenate([first_of[1:], [len(kept)]])[: len(first_of)] - 1
+    sent_starts = [starts[i] for i in first_of.tolist()]
+    sent_ends = [ends[i] for i in last_of.tolist()]
+    rows.add_columns(
+        "sentences",
+        {
+            "doc_id": [doc_id] * len(sent_starts),
+            "sent_id": list(range(len(sent_starts))),
+            "start": sent_starts,
+            "end": sent_ends,
+            "text": [text[a:b] for a, b in zip(sent_starts, sent_ends, strict=True)],
+        },
+    )
+    if entities:
+        iob = _IOB[columns[kept, 3]].tolist()
+        strings = doc.vocab.strings
+        labels = [strings[h] if h else None for h in doc.to_array(ENT_TYPE)[kept].tolist()]
+    else:
+        iob, labels = ["O"] * len(kept), [None] * len(kept)
+    rows.add_columns(
+        "tokens",
+        {
+            "doc_id": [doc_id] * len(kept),
+            "sent_id": sentence_of.tolist(),
+            "token_id": list(range(len(kept))),
+            "start": starts,
+            "end": ends,
+            "text": [text[a:b] for a, b in zip(starts, ends, strict=True)],
+            "ent_iob": iob,
+            "ent_label": labels,
+        },
+    )
 
     def sent_of(offset: int) -> int:
         return max(bisect.bisect_right(sent_starts, offset) - 1, 0)
 
     if entities:
-        for i, ent in enumerate(doc.ents):
-            rows["entities"].append(
-                {
-                    "doc_id": doc_id,
-                    "sent_id": sent_of(ent.start_char),
-                    "entity_id": i,
-                    "start": ent.start_char,
-                    "end": ent.end_char,
-                    "text": ent.text,
-                    "label": ent.label_,
-                    "source": ent._.source or "model",
-                }
-            )
+        ents = doc.ents
+        firsts = [ent.start for ent in ents]
+        lasts = [ent.end - 1 for ent in ents]
+        ent_starts = columns[firsts, 0].tolist()
+        ent_ends = (columns[lasts, 0] + columns[lasts, 1]).tolist()
+        rows.add_columns(
+            "entities",
+            {
+                "doc_id": [doc_id] * len(ents),
+                "sent_id": [sent_of(a) for a in ent_starts],
+                "entity_id": list(range(len(ents))),
+                "start": ent_starts,
+                "end": ent_ends,
+                "text": [text[a:b] for a, b in zip(ent_starts, ent_ends, strict=True)],
+                "label": [ent.label_ for ent in ents],
+                "source": [ent._.source or "model" for ent in ents],
+            },
+        )
     if dates:
         for d in doc._.dates or []:
-            rows["dates"].append(
+            rows.add(
+                "dates",
                 {
                     "doc_id": doc_id,
                     "sent_id": sent_of(d.start),
@@ -140,20 +217,9 @@ def annotation_rows(doc_id: str, doc: Doc, *, entities: bool = True, dates: bool
                     "range_start": d.range_start,
                     "range_end": d.range_end,
                     "anchor": d.anchor,
-                }
+                },
             )
     return rows
-
-
-def extend(rows: Rows, more: Mapping[str, list[dict[str, Any]]]) -> None:
-    """Appends `more` to `rows`, table by table."""
-    for name, extra in more.items():
-        rows[name].extend(extra)
-
-
-def frames(rows: Rows) -> dict[str, pd.DataFrame]:
-    """The tables as DataFrames with their schema dtypes."""
-    return {name: schema.to_frame(name, rows.get(name, [])) for name in schema.TABLE_NAMES}
 
 
 def write_tables(
@@ -185,7 +251,7 @@ def write_tables(
         ) from exc
     written = []
     for name in tables:
-        table = schema.to_arrow(name, rows.get(name, []))
+        table = rows.arrow(name)
         for fmt in formats:
             target = output / f"{name}.{fmt}"
             atomic_write(target, lambda path, t=table, f=fmt: write_file(t, path, f))

@@ -224,29 +224,29 @@ def process_documents(
     summary = summary if summary is not None else RunSummary()
     for item in items:
         summary.documents += 1
-        rows = export.empty_rows()
+        rows = export.Rows()
         started = time.perf_counter()
         try:
             article = clean_input(item)
         except EmptyDocumentError as exc:
             summary.empty += 1
-            rows["documents"].append(
-                export.document_row(item.doc_id, item.source, status="empty", error=str(exc))
+            rows.add(
+                "documents", export.document_row(item.doc_id, item.source, status="empty", error=str(exc))
             )
             yield rows
             continue
         except DocumentError as exc:
             summary.failed += 1
             log.warning("%s", exc)
-            rows["documents"].append(
-                export.document_row(item.doc_id, item.source, status="failed", error=str(exc))
+            rows.add(
+                "documents", export.document_row(item.doc_id, item.source, status="failed", error=str(exc))
             )
             yield rows
             continue
         summary.add_time("clean", time.perf_counter() - started)
         if "segment" not in stages:  # a clean-only run: the documents table is all there is
             summary.ok += 1
-            rows["documents"].append(export.document_row(item.doc_id, item.source, article=article))
+            rows.add("documents", export.document_row(item.doc_id, item.source, article=article))
             yield rows
             continue
         try:
@@ -259,8 +259,9 @@ def process_documents(
             error = (
                 f"{item.source}: annotation failed ({type(exc).__name__}: {exc}); please report this document"
             )
-            rows["documents"].append(
-                export.document_row(item.doc_id, item.source, article=article, status="failed", error=error)
+            rows.add(
+                "documents",
+                export.document_row(item.doc_id, item.source, article=article, status="failed", error=error),
             )
             yield rows
             continue
@@ -269,13 +270,14 @@ def process_documents(
         annotations = export.annotation_rows(
             item.doc_id, doc, entities="ner" in stages, dates="dates" in stages
         )
-        rows["documents"].append(
-            export.document_row(item.doc_id, item.source, article=article, annotations=annotations)
+        rows.add(
+            "documents",
+            export.document_row(item.doc_id, item.source, article=article, annotations=annotations),
         )
-        export.extend(rows, annotations)
+        rows.extend(annotations)
         summary.add_time("export", time.perf_counter() - started)
-        summary.entities += len(rows["entities"])
-        summary.dates += len(rows["dates"])
+        summary.entities += rows.count("entities")
+        summary.dates += rows.count("dates")
         yield rows
 
 
@@ -311,10 +313,10 @@ def annotate(
         items = list(_frame_inputs(data, columns))
     else:
         items = [InputDocument(str(i), f"#{i}", "record", fields={"text": t}) for i, t in enumerate(data)]
-    rows = export.empty_rows()
+    rows = export.Rows()
     for doc_rows in process_documents(items, nlp=nlp, stages=stages, reference_date=reference_date):
-        export.extend(rows, doc_rows)
-    return export.frames(rows)
+        rows.extend(doc_rows)
+    return rows.frames()
 
 
 def _frame_inputs(frame: pd.DataFrame, columns: Columns) -> Iterator[InputDocument]:
@@ -378,7 +380,7 @@ def process_unit(unit: dataset.Unit, settings: RunSettings) -> UnitResult:
         The part's key and fingerprint, with the counts and stage timings of its documents.
     """
     summary = RunSummary()
-    rows = export.empty_rows()
+    rows = export.Rows()
     nlp = _worker_nlp(settings)
     for doc_rows in process_documents(
         unit.documents,
@@ -387,7 +389,7 @@ def process_unit(unit: dataset.Unit, settings: RunSettings) -> UnitResult:
         reference_date=settings.reference_date,
         summary=summary,
     ):
-        export.extend(rows, doc_rows)
+        rows.extend(doc_rows)
     started = time.perf_counter()
     dataset.write_part(settings.output, unit.key, rows, tables=settings.tables, formats=settings.formats)
     summary.add_time("export", time.perf_counter() - started)

@@ -158,12 +158,12 @@ def test_missing_input_names_the_path(tmp_path: Path) -> None:
 def test_no_input_crashes_the_run(nlp, data: bytes) -> None:
     item = InputDocument("x.txt", "x.txt", "page", data=data)
     (rows,) = list(process_documents([item], nlp=nlp))
-    (document,) = rows["documents"]
+    (document,) = rows.records("documents")
     assert document["status"] in {"ok", "empty", "failed"}
     assert (document["error"] is None) == (document["status"] == "ok")
     text = document["text"] or ""
     for table in ("sentences", "tokens", "entities", "dates"):
-        for row in rows[table]:
+        for row in rows.records(table):
             assert text[row["start"] : row["end"]] == row["text"]
 
 
