@@ -91,6 +91,11 @@ _ORG_RE = re.compile(
 )
 # A lowercase geographic head names the kind of place; the capitalised name after it is the
 # place itself ("sông Tumannaya", "tỉnh Quảng Nam"), the head stays outside the mention.
+# Public bodies, whose names are a portfolio and never a person's name: a name after one that a
+# title introduces ("Thứ trưởng Bộ Quốc phòng Alexei Krivoruchko") is the title holder.
+_PUBLIC_BODY_RE = re.compile(r"(?:Bộ|Sở|Cục|Tổng cục|Ủy ban|Uỷ ban|Ban|Công an|Tòa án|Toà án|Viện kiểm sát) ")
+# Two or more capitalised syllables that are not an acronym ("Alexei Krivoruchko", not "BĐBP").
+_PERSON_NAME_RE = re.compile(rf"[{_UPPER}][{_LOWER}][\w'’-]*(?: [{_UPPER}][{_LOWER}][\w'’-]*)+")
 _PLACE_HEAD_RE = re.compile(
     r"(?<!\w)(?:sông|suối|núi|hồ|biển|đảo|quần đảo|vịnh|bán đảo|tỉnh|thành phố|TP\.?|huyện|quận|thị xã|"
     r"thị trấn|xã|phường|thôn|làng|bản|ấp|đèo|eo biển|thủ đô|bang|vùng|khu vực|sân bay|cảng)"
@@ -234,6 +239,9 @@ class EntityRules:
             or `none`.
         repeats: Mark again every other occurrence of a person's or organisation's name.
         consistent: One label per surface in a document (the rules' label, else the majority).
+        titled_names: Where a candidate organisation runs on into the name of the person a title
+            introduces ("Thứ trưởng Bộ Quốc phòng Alexei Krivoruchko" as one ORG), cut it into
+            the organisation and the person.
     """
 
     def __init__(
@@ -244,6 +252,7 @@ class EntityRules:
         fill: str = "all",
         repeats: bool = True,
         consistent: bool = True,
+        titled_names: bool = False,
     ) -> None:
         if prefer not in ("rules", "candidates"):
             raise ValueError(f"prefer must be 'rules' or 'candidates', not {prefer!r}")
@@ -251,12 +260,13 @@ class EntityRules:
             raise ValueError(f"fill must be 'all', 'places' or 'none', not {fill!r}")
         self.prefer = prefer
         self.fix, self.fill, self.repeats, self.consistent = fix, fill, repeats, consistent
+        self.titled_names = titled_names
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         places, orgs, titles = _gazetteers()
         # Only the steps that the trained model skips read the word dictionary (~0.15 s to load).
-        dictionary = word_dictionary() if self.fix or self.fill == "all" else frozenset()
+        dictionary = word_dictionary() if self.fix or self.fill == "all" or self.titled_names else frozenset()
         dates = [(d.start, d.end) for d in (doc._.dates or [])]
 
         if self.fill == "all":
@@ -274,6 +284,8 @@ class EntityRules:
                 for candidate in candidates
                 if (fixed := self._fix(text, candidate, titles, places, dictionary, dates))
             ]
+        if self.titled_names:
+            candidates = self._cut_titled_names(text, candidates, places, orgs, titles, dictionary)
         first, then = (rule_mentions, candidates) if self.prefer == "rules" else (candidates, rule_mentions)
         chosen = _without_overlaps(first)
         for mention in then:
@@ -287,6 +299,39 @@ class EntityRules:
         if self.consistent:
             chosen = _consistent(text, chosen)
         return _with_entities(doc, chosen)
+
+    @classmethod
+    def _cut_titled_names(
+        cls,
+        text: str,
+        candidates: list[Mention],
+        places: re.Pattern[str],
+        orgs: re.Pattern[str],
+        titles: re.Pattern[str],
+        dictionary: frozenset[str],
+    ) -> list[Mention]:
+        """Cuts a candidate organisation that ends in the name a title introduces into the
+        organisation and the person (the name found as `_names_after_titles` finds it)."""
+        organisations = [c for c in candidates if c.label == "ORG"]
+        if not organisations:
+            return candidates
+        known = cls._closed_lists(text, places, orgs)
+        names = {m.end: m for m in cls._names_after_titles(text, titles, known, dictionary)}
+        result = []
+        for candidate in candidates:
+            name = names.get(candidate.end)
+            if (
+                candidate.label == "ORG"
+                and name is not None
+                and candidate.start < name.start - 1
+                and _PUBLIC_BODY_RE.match(text, candidate.start)  # not "Hãng American Dye Source"
+                and _PERSON_NAME_RE.fullmatch(text, name.start, name.end)  # not "Bộ Tư lệnh BĐBP"
+            ):
+                result.append(Mention(candidate.start, name.start - 1, "ORG", candidate.source))
+                result.append(Mention(name.start, name.end, "PER", "rules"))
+            else:
+                result.append(candidate)
+        return result
 
     @staticmethod
     def _listed_places(text: str, places: re.Pattern[str]) -> list[Mention]:
@@ -515,13 +560,29 @@ def make_crf_ner(nlp: Language, name: str) -> CrfNer:
 
 @Language.factory(
     "vi_news_entity_rules",
-    default_config={"prefer": "rules", "fix": True, "fill": "all", "repeats": True, "consistent": True},
+    default_config={
+        "prefer": "rules",
+        "fix": True,
+        "fill": "all",
+        "repeats": True,
+        "consistent": True,
+        "titled_names": False,
+    },
 )
 def make_entity_rules(
-    nlp: Language, name: str, prefer: str, fix: bool, fill: str, repeats: bool, consistent: bool
+    nlp: Language,
+    name: str,
+    prefer: str,
+    fix: bool,
+    fill: str,
+    repeats: bool,
+    consistent: bool,
+    titled_names: bool,
 ) -> EntityRules:
     """spaCy factory for the rule corrections that set `doc.ents` (see `EntityRules`)."""
-    return EntityRules(prefer, fix=fix, fill=fill, repeats=repeats, consistent=consistent)
+    return EntityRules(
+        prefer, fix=fix, fill=fill, repeats=repeats, consistent=consistent, titled_names=titled_names
+    )
 
 
 @dataclass(frozen=True, slots=True)
