@@ -174,10 +174,9 @@ def test_repeats_finds_what_the_alternation_pattern_finds(pieces: list[str], nam
 )
 def test_titled_names_cut_an_organisation_from_its_head(text: str, candidate: str, expected: list) -> None:
     from pipeline.ner import EntityRules, Mention, _gazetteers
-    from pipeline.segment import word_dictionary
 
     start = text.index(candidate)
     mentions = EntityRules._cut_titled_names(
-        text, [Mention(start, start + len(candidate), "ORG", "model")], *_gazetteers(), word_dictionary()
+        text, [Mention(start, start + len(candidate), "ORG", "model")], *_gazetteers()
     )
     assert [(text[m.start : m.end], m.label) for m in mentions] == expected
