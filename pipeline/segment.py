@@ -221,6 +221,7 @@ class ModelSegmenter:
             for name in self._pipes:
                 docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
         inside = self._nlp.vocab.strings["I"]
+        spaces = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == ord(" ")
         sentences = []
         for (s, e), doc in zip(sentence_spans, docs, strict=True):
             # Columns, not Token objects: this runs for every syllable of every document.
@@ -232,31 +233,39 @@ class ModelSegmenter:
                     continues[ent.end] = False
             kept = columns[:, 3] == 0
             starts = columns[kept, 0] + s
-            spans = list(zip(starts.tolist(), (starts + columns[kept, 1]).tolist(), strict=True))
-            words = _words(text, spans, continues[kept].tolist(), self._places)
+            words = _words(text, spaces, starts, starts + columns[kept, 1], continues[kept], self._places)
             sentences.append(Sentence(s, e, text[s:e], tuple(words)))
         return sentences, docs
 
 
 def _words(
-    text: str, spans: list[tuple[int, int]], continues: list[bool], places: frozenset[str]
+    text: str,
+    spaces: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    continues: np.ndarray,
+    places: frozenset[str],
 ) -> list[Word]:
-    """Groups syllable spans into words: `continues[i]` joins syllable i to the word before."""
-    groups: list[list[tuple[int, int]]] = []
-    for span, joined in zip(spans, continues, strict=True):
-        # Only a single space may sit inside a word: the tokens table shows words as
-        # syllables separated by spaces, and a word never crosses other punctuation.
-        if joined and groups and text[groups[-1][-1][1] : span[0]] == " ":
-            groups[-1].append(span)
-        else:
-            groups.append([span])
+    """Groups syllables (`starts`, `ends`) into words: `continues[i]` joins syllable i to the
+    word before. `spaces[k]`: whether `text[k]` is a space."""
+    if not len(starts):
+        return []
+    # Only a single space may sit inside a word: the tokens table shows words as syllables
+    # separated by spaces, and a word never crosses other punctuation.
+    joined = continues.copy()
+    joined[0] = False
+    joined[1:] &= (starts[1:] - ends[:-1] == 1) & spaces[np.maximum(starts[1:] - 1, 0)]
+    firsts = np.flatnonzero(~joined)
+    lasts = np.append(firsts[1:], len(starts)) - 1
     words = []
-    for group in groups:
-        if len(group) < 3:  # too short to glue a place to a name
-            a, b = group[0][0], group[-1][1]
+    for first, last, a, b in zip(
+        firsts.tolist(), lasts.tolist(), starts[firsts].tolist(), ends[lasts].tolist(), strict=True
+    ):
+        if last - first < 2:  # too short to glue a place to a name
             words.append(Word(a, b, text[a:b]))
         else:
-            words += [Word(a, b, text[a:b]) for a, b in _split_glued_names(text, group, places)]
+            group = list(zip(starts[first : last + 1].tolist(), ends[first : last + 1].tolist(), strict=True))
+            words += [Word(x, y, text[x:y]) for x, y in _split_glued_names(text, group, places)]
     return words
 
 
