@@ -176,10 +176,13 @@ class WordSegmenter:
         features = self._featurizer.process(
             [[[token_normalize(text[a:b])] for a, b in spans] for spans in syllable_spans]
         )
+        spaces = _space_mask(text)
         sentences = []
         for (s, e), spans, feats in zip(sentence_spans, syllable_spans, features, strict=True):
             tags = self._crf.tag(feats) if spans else []
-            words = _words(text, spans, [tag == "I-W" for tag in tags], self._places)
+            bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
+            continues = np.array([tag == "I-W" for tag in tags], dtype=bool)
+            words = _words(text, spaces, bounds[:, 0], bounds[:, 1], continues, self._places)
             sentences.append(Sentence(s, e, text[s:e], tuple(words)))
         return sentences
 
@@ -221,7 +224,7 @@ class ModelSegmenter:
             for name in self._pipes:
                 docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
         inside = self._nlp.vocab.strings["I"]
-        spaces = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == ord(" ")
+        spaces = _space_mask(text)
         sentences = []
         for (s, e), doc in zip(sentence_spans, docs, strict=True):
             # Columns, not Token objects: this runs for every syllable of every document.
@@ -236,6 +239,11 @@ class ModelSegmenter:
             words = _words(text, spaces, starts, starts + columns[kept, 1], continues[kept], self._places)
             sentences.append(Sentence(s, e, text[s:e], tuple(words)))
         return sentences, docs
+
+
+def _space_mask(text: str) -> np.ndarray:
+    """Whether each character of `text` is a space (" ")."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == ord(" ")
 
 
 def _words(
