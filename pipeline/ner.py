@@ -33,6 +33,7 @@ import pipeline.dates  # noqa: F401  (registers Doc._.dates and the dates compon
 from pipeline import resources
 from pipeline.segment import (
     DEFAULT_MODEL,
+    UPPERCASE_LETTERS,
     doc_text,
     load_model,
     model_spelling,
@@ -50,7 +51,7 @@ if not Doc.has_extension("candidates"):
 if not Span.has_extension("source"):
     Span.set_extension("source", default=None)
 
-_UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_UPPER = UPPERCASE_LETTERS
 _LOWER = _UPPER.lower()
 _CAP_SYLLABLE = rf"[{_UPPER}][\w'’-]*"
 _LOW_SYLLABLE = rf"[{_LOWER}][\w'’-]*"

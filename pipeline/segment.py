@@ -29,7 +29,8 @@ from pipeline.errors import InputError
 # here once and run on the text as given, so every match carries offsets into it.
 _SYLLABLE_RE = re.compile(regex_tokenize.regex_patterns_combine, re.VERBOSE | re.UNICODE)
 _LINE_RE = re.compile(r"[^\n]+")
-_UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+# The capital letters of Vietnamese, as the inside of a regex character class.
+UPPERCASE_LETTERS = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _WS_MODEL = Path(regex_tokenize.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
 # The trained model (word tagger and NER); see models/README.md.
 DEFAULT_MODEL = config.MODELS / "ner-vi"
@@ -64,7 +65,7 @@ _PREFIX_ABBREVIATIONS = frozenset(
     ("TP.", "Tp.", "Mr.", "Mrs.", "Ms.", "Dr.", "ThS.", "TS.", "PGS.", "GS.", "BS.", "KS.", "NXB.", "St.")
 )
 # After an abbreviation's full stop: the text ends, a line ends, or a new sentence starts.
-_SENTENCE_AFTER_RE = re.compile(rf"\s*(?:$|\n|[\"“'‘(]?[{_UPPER}0-9])")
+_SENTENCE_AFTER_RE = re.compile(rf"\s*(?:$|\n|[\"“'‘(]?[{UPPERCASE_LETTERS}0-9])")
 
 
 def syllables(text: str, *, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
