@@ -141,8 +141,9 @@ def annotation_rows(doc_id: str, doc: Doc, *, entities: bool = True, dates: bool
     if len(doc) and (not len(firsts) or firsts[0] != 0):
         firsts = np.concatenate([[0], firsts])  # the first token starts a sentence
     # Sentences without a word are left out: the others are numbered in order.
-    kept_sentence, first_of = np.unique(np.searchsorted(firsts, kept, side="right") - 1, return_index=True)
-    sentence_of = np.searchsorted(kept_sentence, np.searchsorted(firsts, kept, side="right") - 1)
+    _, first_of, sentence_of = np.unique(
+        np.searchsorted(firsts, kept, side="right") - 1, return_index=True, return_inverse=True
+    )
     starts = columns[kept, 0].tolist()
     ends = (columns[kept, 0] + columns[kept, 1]).tolist()
     last_of = np.concatenate([first_of[1:], [len(kept)]])[: len(first_of)] - 1
