@@ -40,12 +40,18 @@ _YEAR = r"(?P<y>1\d{3}|20\d{2}|2100)"
 _Y1 = _YEAR.replace("?P<y>", "?P<y1>")
 _Y2 = _YEAR.replace("?P<y>", "?P<y2>")
 
+
+def _words_before(words: str) -> re.Pattern[str]:
+    """Matches where the text searched ends in one of `words` (an alternation) as a whole word,
+    with spaces after it: search it on the text left of a mention."""
+    return re.compile(rf"(?:^|[^\w])(?:{words})\s*$", re.IGNORECASE)
+
+
 # Words before a number that make it an address, a document number, a class or a ratio.
-_LEFT_STOP_RE = re.compile(
-    r"(?:^|[^\w])(?:số|mã|mã số|số hiệu|biển số|ngõ|ngách|hẻm|kiệt|phòng|lớp|tầng|lô|căn hộ|nhà|"
+_LEFT_STOP_RE = _words_before(
+    r"số|mã|mã số|số hiệu|biển số|ngõ|ngách|hẻm|kiệt|phòng|lớp|tầng|lô|căn hộ|nhà|"
     r"đường|quốc lộ|tỉnh lộ|tỷ số|tỉ số|tỷ lệ|tỉ lệ|nghị định|quyết định|thông tư|công văn|chỉ thị|"
-    r"nghị quyết|luật|điều|khoản|tờ trình|phiên bản|chuyến bay|thắng|thua|hòa|km)\s*$",
-    re.IGNORECASE,
+    r"nghị quyết|luật|điều|khoản|tờ trình|phiên bản|chuyến bay|thắng|thua|hòa|km"
 )
 # Units after a bare number that make it a quantity or a fraction ("1/2 triệu", "1/3 số phiếu").
 _RIGHT_UNIT_RE = re.compile(
@@ -54,13 +60,11 @@ _RIGHT_UNIT_RE = re.compile(
     re.IGNORECASE,
 )
 # A bare "1/4" after these words, or before these, is a fraction ("chiếm 1/4 diện tích").
-_FRACTION_LEFT_RE = re.compile(
-    r"(?:^|[^\w])(?:khoảng|gần|hơn|trên|dưới|chiếm|tương đương|bằng|còn)\s*$", re.IGNORECASE
-)
+_FRACTION_LEFT_RE = _words_before(r"khoảng|gần|hơn|trên|dưới|chiếm|tương đương|bằng|còn")
 _FRACTION_RIGHT_RE = re.compile(r"\s*(?:diện tích|dân số|tổng|lượng|phần|trong số)(?!\w)", re.IGNORECASE)
 _BARE_DAY_MONTH_RE = re.compile(r"\d{1,2}/\d{1,2}")
 # Anniversaries ("kỷ niệm 80 năm Chiến thắng") count years but are names, not durations.
-_ANNIVERSARY_LEFT_RE = re.compile(r"(?:^|[^\w])(?:kỷ niệm|chào mừng|mừng|lần thứ|thứ)\s*$", re.IGNORECASE)
+_ANNIVERSARY_LEFT_RE = _words_before(r"kỷ niệm|chào mừng|mừng|lần thứ|thứ")
 _PAST_RE = re.compile(r"(?<!\w)(?:vừa qua|vừa rồi|đã|trước đó|từng)(?!\w)", re.IGNORECASE)
 # "tới" is also the verb "to go to" ("tới Moskva"); only "tuần tới", "thời gian tới"… mark the future.
 _FUTURE_RE = re.compile(
@@ -133,10 +137,9 @@ _WEEKDAYS.update({str(n): n - 1 for n in range(2, 8)})
 _WEEKDAY = r"(?P<wd>thứ\s+(?P<wdn>hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|chúa\s+nhật)"
 # "thứ ba" is also "third": a bare weekday needs a capital ("thứ Ba"), a part of day, a date
 # after it, or a week after it; and never follows a rank ("lần thứ ba", "xếp thứ 5").
-_ORDINAL_LEFT_RE = re.compile(
-    r"(?:^|[^\w])(?:lần|người|hạng|xếp|đứng|vị trí|giải|lớp|tầng|khóa|khoá|kỳ|đợt|vòng|phần|điều|"
-    r"con|năm|ngày|tuần|trận|ván|hiệp|số)\s*$",
-    re.IGNORECASE,
+_ORDINAL_LEFT_RE = _words_before(
+    r"lần|người|hạng|xếp|đứng|vị trí|giải|lớp|tầng|khóa|khoá|kỳ|đợt|vòng|phần|điều|"
+    r"con|năm|ngày|tuần|trận|ván|hiệp|số"
 )
 _DATE_AFTER_RE = re.compile(
     r"[ \t]*[,(]?[ \t]*(?:ngày[ \t]+)?(?:(?:mồng|mùng)[ \t]+)?\d{1,2}(?:[/.-]|[ \t]+tháng[ \t]+)\d{1,2}",
@@ -167,9 +170,8 @@ _SEASONS = {"xuân": ("SP", 2), "hè": ("SU", 5), "hạ": ("SU", 5), "thu": ("FA
 _HOLIDAYS = {"giáng sinh": (12, 25), "noel": (12, 25), "tết dương lịch": (1, 1)}
 _HOLIDAY_ALT = r"giáng\s+sinh|noel|tết\s+dương\s+lịch"
 # "ông già Noel" is Santa Claus, "cây thông Noel" a tree, "đêm Giáng sinh" the eve (the 24th).
-_HOLIDAY_NOT_LEFT_RE = re.compile(
-    r"(?:^|[^\w])(?:ông già|cây thông|thiệp|quà|nhạc|bài hát|hang đá|trang trí|đêm|đêm trước)\s*$",
-    re.IGNORECASE,
+_HOLIDAY_NOT_LEFT_RE = _words_before(
+    r"ông già|cây thông|thiệp|quà|nhạc|bài hát|hang đá|trang trí|đêm|đêm trước"
 )
 # "ngày đầu tiên của tháng 3", "tuần cuối cùng của tháng 9": one day or week of a month.
 _EDGE_RE = re.compile(
