@@ -40,6 +40,11 @@ class Engine(StrEnum):
     dask = "dask"
 
 
+class Checkpoint(StrEnum):
+    last = "last"
+    best = "best"
+
+
 class GoldFormat(StrEnum):
     auto = "auto"
     vlsp2016 = "vlsp2016"
@@ -350,8 +355,8 @@ def train(
         Path | None, typer.Option(help="Copy the trained model here when done (e.g. models/ner-vi).")
     ] = None,
     checkpoint: Annotated[
-        str, typer.Option(help="Keep the `last` weights (averaged) or the `best` dev checkpoint.")
-    ] = "last",
+        Checkpoint, typer.Option(help="Keep the `last` weights (averaged) or the `best` dev checkpoint.")
+    ] = Checkpoint.last,
 ) -> None:
     """Train the model (word tagger + NER): VLSP and UD corpora → DocBins → syllable vectors → spaCy."""
     from pipeline.train import train_all
@@ -364,9 +369,9 @@ def train(
             vectors=vectors,
             install=install,
             extra=extra or (),
-            checkpoint=checkpoint,
+            checkpoint=checkpoint.value,
         )
-    except (PipelineError, ValueError) as exc:
+    except PipelineError as exc:
         _fail(str(exc))
         return
     typer.echo(f"model → {trained}")
