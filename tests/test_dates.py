@@ -137,6 +137,17 @@ def test_a_mention_never_crosses_a_line_break() -> None:
     ]
 
 
+def test_a_text_that_lowering_lengthens_is_still_searched_whole() -> None:
+    """Rules look for their trigger words in the lowered text; "İ" lowers to two characters,
+    so there the offsets would drift and every line is scanned instead."""
+    text = "Đoàn tới İzmir (Thổ Nhĩ Kỳ) ngày 19/6 và ở lại 3 ngày."
+    assert len(text.lower()) == len(text) + 1
+    assert _tuples(find_dates(text, anchor=JUL19)) == [
+        ("ngày 19/6", "DATE", "2024-06-19", "day"),
+        ("3 ngày", "DURATION", "P3D", "day"),
+    ]
+
+
 def test_invalid_dates_do_not_match() -> None:
     for text in ("ngày 32/7", "ngày 31/4", "ngày 30/2", "ngày 12/13", "tháng 13/2024", "năm 3024"):
         assert find_dates(text, anchor=JUL19) == [], text

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import dataclasses
 import re
@@ -33,6 +34,7 @@ from pipeline.dates.vocabulary import (
 # --- matching ---------------------------------------------------------------------------------
 
 _LINE_RE = re.compile(r"[^\n]+")
+_DIGIT_RE = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +62,23 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
     found = []
     text = ctx.text
     lines = [(m.start(), m.end()) for m in _LINE_RE.finditer(text)]
+    # A mention never crosses a line break: each rule scans only the lines holding its trigger.
+    # Triggers are lower case, searched once per line at most in the lowered text (several
+    # rules share one); a text whose length lowering changes is scanned whole.
+    lowered = text.lower()
+    triggered: dict[re.Pattern[str], list[tuple[int, int]]] = {}
+    digit_lines = None
     for priority, rule in enumerate(_RULES):
-        if rule.needs is None:
+        if rule.needs is None or len(lowered) != len(text):
             regions = lines
-        elif rule.needs.search(text) is None:
-            continue
-        else:  # a mention never crosses a line break: scan only the lines with the rule's trigger
-            regions = [(a, b) for a, b in lines if rule.needs.search(text, a, b)]
+        elif (regions := triggered.get(rule.needs)) is None:
+            if rule.needs.pattern.startswith(r"\d"):  # few lines hold digits: search those alone
+                if digit_lines is None:
+                    digit_lines = _lines_with(_DIGIT_RE, lowered, lines)
+                regions = [(a, b) for a, b in digit_lines if rule.needs.search(lowered, a, b)]
+            else:
+                regions = _lines_with(rule.needs, lowered, lines)
+            triggered[rule.needs] = regions
         for m in (m for a, b in regions for m in rule.pattern.finditer(text, a, b)):
             start, end = m.span()
             if start == end or _bad_context(ctx.text, start, end):
@@ -79,6 +91,18 @@ def _candidates(ctx: _Context) -> list[_Candidate]:
             if value is not None:
                 value = _with_part_of_day(value, _pod_code(m.groupdict().get("pod")))
                 found.append(_Candidate(start, end, priority, value))
+    return found
+
+
+def _lines_with(trigger: re.Pattern[str], text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The `lines` (spans of `text`, in order) where `trigger` matches."""
+    found = []
+    starts = [a for a, _ in lines]
+    position = 0
+    while (m := trigger.search(text, position)) is not None:
+        line = lines[bisect.bisect_right(starts, m.start()) - 1]
+        found.append(line)
+        position = line[1]
     return found
 
 

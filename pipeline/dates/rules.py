@@ -66,11 +66,11 @@ class _Rule:
     name: str
     pattern: re.Pattern[str]
     resolve: Callable[[re.Match[str], _Context], _Value | None]
-    # A cheap pattern every match contains: a text without it skips the rule's full scan.
+    # A cheap pattern every match contains, lowered: only lines where it matches are scanned.
     needs: re.Pattern[str] | None = None
 
 
-# What each rule's matches must contain (a digit shape or a word), by rule name.
+# What each rule's matches must contain, lowered (a digit shape or a word), by rule name.
 _NEEDS = {
     "time_colon": r"\d:\d",
     "time_h": r"\dh",
@@ -104,6 +104,7 @@ _NEEDS = {
     "relative_quarter": r"quý",
     "relative_year": r"năm",
     "set": r"hàng|hằng|mỗi",
+    "duration": r"giây|phút|tiếng|giờ|ngày|tuần|tháng|quý|năm|thập|thế",
 }
 
 
@@ -115,7 +116,7 @@ def _rule(
     glued: bool = False,
 ) -> _Rule:
     pattern = re.compile((_LB_GLUED if glued else _LB) + body + _RB, re.IGNORECASE)
-    needs = re.compile(_NEEDS[name], re.IGNORECASE) if name in _NEEDS else None
+    needs = re.compile(_NEEDS[name]) if name in _NEEDS else None
     return _Rule(name, pattern, resolve, needs)
 
 
