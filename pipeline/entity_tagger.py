@@ -61,20 +61,12 @@ class EntityTagger(Tagger):
         return [self.model.ops.to_numpy(scores) for scores in self.model.predict(docs)]
 
     def set_annotations(self, docs: Iterable[Doc], scores: list[np.ndarray]) -> None:
-        """Sets `doc.ents` from the best well-formed tag sequence of each doc (one Viterbi pass per batch)."""
+        """Sets `doc.ents` from the best well-formed tag sequence of each doc (decoded as one batch)."""
         docs = list(docs)
         normalized = self.model.layers[-1].attrs.get("softmax_normalize", False)
-        log_probs = []
-        for doc_scores in scores:
-            doc_scores = np.asarray(doc_scores, dtype=np.float32)
-            if normalized:
-                log_probs.append(np.log(doc_scores + 1e-9))
-            else:  # logits: log-softmax them
-                shifted = doc_scores - doc_scores.max(axis=1, keepdims=True)
-                log_probs.append(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))
-        labels = self.labels
-        for doc, best in zip(docs, viterbi(log_probs, *_constraints(labels)), strict=True):
-            doc.ents = _mentions(doc, best, labels)
+        tags, ends = best_tags(scores, self.labels, normalized=normalized)
+        for doc, mentions in zip(docs, _mentions(tags, ends, self.labels), strict=True):
+            doc.ents = [Span(doc, a, b, label=kind) for a, b, kind in mentions]
 
     def get_loss(self, examples: Iterable[Example], scores: list) -> tuple[float, list]:
         loss_func = SequenceCategoricalCrossentropy(names=self.labels, normalize=False)
@@ -107,14 +99,73 @@ def _gold_tags(example: Example) -> list[str | None]:
     return [tag if tag and tag != "-" else None for tag in example.get_aligned_ner()]
 
 
-def _mentions(doc: Doc, tags: list[int], labels: tuple[str, ...]) -> list[Span]:
-    """The mentions of a well-formed BILUO sequence of tag indices (what `biluo_tags_to_spans`
-    gives, without a Python step per token)."""
+def best_tags(
+    scores: Sequence[np.ndarray], labels: Sequence[str], *, normalized: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best well-formed BILUO tag sequence of each item of a batch, as one flat array.
+
+    Where an item's most probable tags already form an allowed sequence, no other sequence
+    scores higher (transitions score 0 or -inf): that holds for almost every sentence, and the
+    whole batch is checked in a few array operations. Only the other items go through `viterbi`.
+
+    Args:
+        scores: Per item, (tokens, tags) probabilities (`normalized`) or logits.
+        labels: The tag names (`O`, `B-PER`, ...), in the scores' column order.
+        normalized: Whether the scores are probabilities rather than logits.
+
+    Returns:
+        Every token's tag index, items one after the other, and where each item ends in it.
+    """
+    labels = tuple(labels)
+    allowed, start, end = _constraints(labels)
+    lengths = np.array([len(item) for item in scores], dtype=np.int64)
+    ends = np.cumsum(lengths)
+    if not ends.size or not ends[-1]:
+        return np.zeros(0, dtype=np.int64), ends
+    flat = np.concatenate([np.asarray(item, dtype=np.float32).reshape(-1, len(labels)) for item in scores])
+    tags = flat.argmax(axis=1)
+    starts = ends - lengths
+    filled = np.flatnonzero(lengths)
+    broken = np.zeros(len(lengths), dtype=bool)
+    broken[filled] = (start[tags[starts[filled]]] != 0) | (end[tags[ends[filled] - 1]] != 0)
+    steps = np.flatnonzero(np.isinf(allowed[tags[:-1], tags[1:]]))  # token k to k + 1
+    item = np.searchsorted(ends, steps, side="right")
+    broken[item[steps + 1 < ends[item]]] = True  # steps between two items do not count
+    repair = np.flatnonzero(broken).tolist()
+    if repair:
+        log_probs = []
+        for i in repair:
+            rows = flat[starts[i] : ends[i]]
+            if normalized:
+                log_probs.append(np.log(rows + 1e-9))
+            else:  # logits: log-softmax them
+                shifted = rows - rows.max(axis=1, keepdims=True)
+                log_probs.append(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))
+        for i, best in zip(repair, viterbi(log_probs, allowed, start, end), strict=True):
+            tags[starts[i] : ends[i]] = best
+    return tags, ends
+
+
+def _mentions(
+    tags: np.ndarray, ends: np.ndarray, labels: tuple[str, ...]
+) -> list[list[tuple[int, int, str]]]:
+    """Per item, the `(start, end, label)` mentions of well-formed BILUO sequences of tag
+    indices laid end to end (`ends`: where each item ends), as `biluo_tags_to_spans` reads
+    them, without a Python step per token."""
+    found: list[list[tuple[int, int, str]]] = [[] for _ in ends]
+    if not len(tags):
+        return found
     positions, kinds = _tag_kinds(labels)
-    position = positions[np.asarray(tags, dtype=np.int64)]
-    starts = np.flatnonzero((position == 0) | (position == 3))  # B or U
-    ends = np.flatnonzero((position == 2) | (position == 3)) + 1  # L or U
-    return [Span(doc, int(a), int(b), label=kinds[tags[a]]) for a, b in zip(starts, ends, strict=True)]
+    position = positions[tags]
+    firsts = np.flatnonzero((position == 0) | (position == 3))  # B or U
+    lasts = np.flatnonzero((position == 2) | (position == 3)) + 1  # L or U
+    items = np.searchsorted(ends, firsts, side="right")
+    offsets = (ends - np.diff(ends, prepend=0))[items]
+    for i, a, b, tag, offset in zip(
+        items.tolist(), firsts.tolist(), lasts.tolist(), tags[firsts].tolist(), offsets.tolist(), strict=True
+    ):
+        found[i].append((a - offset, b - offset, kinds[tag]))
+    return found
 
 
 @functools.cache

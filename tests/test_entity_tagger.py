@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from pipeline.entity_tagger import _constraints, viterbi
+from pipeline.entity_tagger import _constraints, _mentions, best_tags, viterbi
 
 LABELS = [f"{prefix}-{kind}" for kind in ("LOC", "ORG", "PER") for prefix in "BILU"] + ["O"]
 ALLOWED, START, END = _constraints(tuple(LABELS))
@@ -81,10 +81,41 @@ def test_mentions_are_spacys_reading_of_the_tags(log_probs: np.ndarray) -> None:
     from spacy.training import biluo_tags_to_spans
     from spacy.vocab import Vocab
 
-    from pipeline.entity_tagger import _mentions
-
     (tags,) = viterbi([log_probs], ALLOWED, START, END)
     doc = Doc(Vocab(), words=["Hà"] * len(tags))
     expected = biluo_tags_to_spans(doc, [LABELS[t] for t in tags])
-    found = _mentions(doc, tags, tuple(LABELS))
-    assert [(s.start, s.end, s.label_) for s in found] == [(s.start, s.end, s.label_) for s in expected]
+    (found,) = _mentions(np.array(tags), np.array([len(tags)]), tuple(LABELS))
+    assert found == [(s.start, s.end, s.label_) for s in expected]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.integers(0, 6).flatmap(
+            lambda n: arrays(np.float32, (n, len(LABELS)), elements=st.floats(-8.0, 8.0, width=32))
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_a_batch_decodes_as_its_items_one_by_one(logits: list[np.ndarray]) -> None:
+    """`best_tags` over a batch (argmax where it is allowed, Viterbi elsewhere) gives each item
+    a best allowed sequence, and `_mentions` cuts the flat result back into the items."""
+    tags, ends = best_tags(logits, LABELS)
+    assert ends.tolist() == np.cumsum([len(item) for item in logits]).tolist()
+    mentions = _mentions(tags, ends, tuple(LABELS))
+    assert len(mentions) == len(logits)
+    for item, a, b, found in zip(logits, ends - [len(i) for i in logits], ends, mentions, strict=True):
+        ours = tags[a:b].tolist()
+        if not len(item):
+            assert ours == [] and found == []
+            continue
+        shifted = item - item.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        (alone,) = viterbi([log_probs], ALLOWED, START, END)
+        rows = np.arange(len(item))
+        assert np.isclose(log_probs[rows, ours].sum(), log_probs[rows, alone].sum(), atol=1e-4)
+        assert START[ours[0]] == 0 and END[ours[-1]] == 0
+        assert all(ALLOWED[x, y] == 0 for x, y in itertools.pairwise(ours))
+        (alone_mentions,) = _mentions(np.array(ours), np.array([len(ours)]), tuple(LABELS))
+        assert found == alone_mentions
