@@ -11,12 +11,12 @@ from pathlib import Path
 import joblib
 import numpy as np
 import spacy
-from spacy.attrs import IDS, IDX, IS_SPACE, LENGTH, TAG
+from spacy.attrs import IDS, IDX, IS_SPACE, LENGTH, ORTH, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
 from spacy.vocab import Vocab
-from thinc.api import use_ops
+from thinc.api import Model, use_ops
 from threadpoolctl import ThreadpoolController
 from underthesea.pipeline.sent_tokenize import sent_tokenize
 from underthesea.pipeline.text_normalize import token_normalize
@@ -327,7 +327,9 @@ def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
     Its vocabulary computes, for each new syllable, only the lexical attributes the network
     reads (its embedding's, e.g. NORM, PREFIX, SUFFIX, SHAPE) and IS_SPACE: the other 18
     (IS_PUNCT, LIKE_NUM, ...) cost 24 of the 39 µs a new syllable took, and nothing reads them on
-    these internal Docs (the pipeline's word Docs have them all).
+    these internal Docs (the pipeline's word Docs have them all). Its tok2vec looks each
+    syllable's first-layer vector up in an `EmbeddingCache`: the loaded model is for inference
+    (to train or save a model, load it with `spacy.load`).
 
     Raises:
         InputError: `path` holds no spaCy pipeline.
@@ -343,6 +345,7 @@ def _load_model(path: Path) -> Language:
         raise InputError(f"{path}: no trained model here (expected a spaCy pipeline folder)")
     with numpy_blas_ops():
         nlp = spacy.load(path)
+        _cache_embeddings(nlp)
     read = _embedded_attrs(nlp)
     if read:
         getters = nlp.vocab.lex_attr_getters
@@ -354,6 +357,75 @@ def _embedded_attrs(nlp: Language) -> set[int]:
     """The lexical attributes the model's tok2vec embeds (empty when its config does not say)."""
     embed = nlp.config.get("components", {}).get("tok2vec", {}).get("model", {}).get("embed", {})
     return {IDS[name] for name in embed.get("attrs", ()) if name in IDS}
+
+
+# Syllables whose embedding `EmbeddingCache` keeps (64 floats each for the shipped model: 26 MB);
+# when full it starts again empty, so memory stays flat however long the run.
+EMBEDDING_CACHE_ROWS = 100_000
+
+
+def _cache_embeddings(nlp: Language) -> None:
+    """Puts an `EmbeddingCache` in front of the tok2vec's embedding layer, when that layer
+    reads nothing but each token's own lexeme (spaCy's `MultiHashEmbed`)."""
+    settings = nlp.config.get("components", {}).get("tok2vec", {}).get("model", {})
+    embed = settings.get("embed", {}).get("@architectures", "")
+    if "tok2vec" not in nlp.pipe_names or not embed.startswith("spacy.MultiHashEmbed."):
+        return
+    layers = nlp.get_pipe("tok2vec").model.layers
+    if layers and not isinstance(layers[0].attrs.get("cache"), EmbeddingCache):
+        cache = EmbeddingCache(layers[0])
+        layers[0] = Model("cached_embed", _cached_embed_forward, layers=[layers[0]], attrs={"cache": cache})
+
+
+def _cached_embed_forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[list[np.ndarray], Callable]:
+    if is_train:
+        raise NotImplementedError("the embedding cache is for inference; train the model as configured")
+    return model.attrs["cache"](docs), lambda d_vectors: []
+
+
+class EmbeddingCache:
+    """The output of a tok2vec's first layer for each syllable seen, computed once.
+
+    spaCy's `MultiHashEmbed` (hashed NORM, PREFIX, SUFFIX, SHAPE and the static vector, mixed by
+    a maxout layer) gives every token a vector from its lexeme alone: the same syllable always
+    gets the same vector. That layer was a fifth of the tok2vec's time; a row lookup replaces
+    it for every syllable met before, and new syllables go through the layer itself.
+
+    Args:
+        embed: The embedding layer (Docs in, one (tokens, width) array per Doc out).
+        capacity: Rows kept at most (`EMBEDDING_CACHE_ROWS`).
+    """
+
+    def __init__(self, embed: Model, capacity: int = EMBEDDING_CACHE_ROWS) -> None:
+        self.embed = embed
+        self.capacity = capacity
+        self.rows: dict[int, int] = {}  # ORTH → row of `table`
+        self.table = np.zeros((4096, embed.get_dim("nO")), dtype=np.float32)
+
+    def __call__(self, docs: list[Doc]) -> list[np.ndarray]:
+        if not docs:
+            return []
+        lengths = [len(doc) for doc in docs]
+        keys, inverse = np.unique(np.concatenate([doc.to_array(ORTH) for doc in docs]), return_inverse=True)
+        keys = keys.tolist()
+        missing = [key for key in keys if key not in self.rows]
+        if len(self.rows) + len(missing) > self.capacity:  # full: start again with this batch
+            self.rows = {}
+            missing = keys
+        if missing:
+            self._add(docs[0].vocab, missing)
+        vectors = self.table[np.array([self.rows[key] for key in keys], dtype=np.int64)[inverse]]
+        return np.split(vectors, np.cumsum(lengths)[:-1])
+
+    def _add(self, vocab: Vocab, keys: list[int]) -> None:
+        (vectors,) = self.embed.predict([Doc(vocab, words=[vocab.strings[key] for key in keys])])
+        size, needed = len(self.rows), len(self.rows) + len(keys)
+        if needed > len(self.table):
+            grown = np.zeros((max(2 * len(self.table), needed), self.table.shape[1]), dtype=np.float32)
+            grown[:size] = self.table[:size]
+            self.table = grown
+        self.table[size:needed] = vectors
+        self.rows.update(zip(keys, range(size, needed), strict=True))
 
 
 def numpy_blas_ops():

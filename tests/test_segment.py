@@ -312,3 +312,31 @@ def test_model_vocabulary_computes_what_the_network_reads() -> None:
         "hko",
         "Xxxxx",
     )
+
+
+def test_embedding_cache_gives_the_embedding_layers_own_vectors() -> None:
+    """Each syllable's first-layer vector, looked up, equals the layer's output in context, also
+    when the cache fills up and starts again in the middle of a run."""
+    import numpy as np
+
+    from pipeline.segment import DEFAULT_MODEL, EmbeddingCache, ModelSegmenter, load_model
+
+    cached = load_model(DEFAULT_MODEL).get_pipe("tok2vec").model.layers[0]
+    assert isinstance(cached.attrs["cache"], EmbeddingCache)
+    embed = cached.layers[0]
+    segmenter = ModelSegmenter()
+    text = SAMPLE_003.read_text("utf-8")
+    docs = [segmenter._syllable_doc(text[a:b]) for a, b in split_sentences(text)[:12]]
+    docs.append(segmenter._syllable_doc(""))
+    expected = embed.predict(docs)
+    small = EmbeddingCache(embed, capacity=100)
+    assert len({token.orth for doc in docs for token in doc}) > 100
+    for batch in (docs[:4], docs[4:8], docs[8:], docs):  # the cache fills up and starts again
+        found = small(batch)
+        assert len(found) == len(batch)
+        for got, want in zip(found, embed.predict(batch), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        assert len(small.rows) <= max(100, len({token.orth for doc in batch for token in doc}))
+    np.testing.assert_allclose(np.concatenate(small(docs)), np.concatenate(expected), rtol=1e-5, atol=1e-6)
+    assert [len(v) for v in cached.attrs["cache"](docs)] == [len(d) for d in docs]
+    assert small([]) == []
