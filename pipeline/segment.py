@@ -534,27 +534,22 @@ def _spans_to_doc(
         return Doc(vocab, words=[text] if text else [], spaces=[False] if text else [])
     # spaCy's rule (`get_words_and_spaces`), from offsets instead of searching the text: one
     # space after a token is its trailing space; any other gap is a token of its own.
-    words: list[str] = []
-    spaces: list[bool] = []
-    starts: list[bool] = []
-    position = 0
-    for start, end in spans:
-        if start > position:
-            words.append(text[position:start])
-            spaces.append(False)
-            starts.append(False)
-        words.append(spell(text[start:end]) if spell else text[start:end])
-        starts.append(sentence_starts is not None and start in sentence_starts)
-        position = end
-        if text[end : end + 1] == " ":
-            spaces.append(True)
-            position += 1
-        else:
-            spaces.append(False)
-    if position < len(text):
-        words.append(text[position:])
-        spaces.append(False)
-        starts.append(False)
+    words = [text[a:b] for a, b in spans]
+    if spell is not None:
+        words = [spell(word) for word in words]
+    spaces = [text[b : b + 1] == " " for _, b in spans]
+    starts = [False] * len(spans) if sentence_starts is None else [a in sentence_starts for a, _ in spans]
+    follows = [b + space for (_, b), space in zip(spans, spaces, strict=True)]  # the next token's start
+    nexts = [a for a, _ in spans[1:]] + [len(text)]  # where it does start
+    gaps = [i for i, (f, n) in enumerate(zip(follows, nexts, strict=True)) if n > f]
+    for i in reversed(gaps):  # rare: line breaks, runs of spaces
+        words.insert(i + 1, text[follows[i] : nexts[i]])
+        spaces.insert(i + 1, False)
+        starts.insert(i + 1, False)
+    if spans[0][0] > 0:
+        words.insert(0, text[: spans[0][0]])
+        spaces.insert(0, False)
+        starts.insert(0, False)
     if sentence_starts is None:
         return Doc(vocab, words=words, spaces=spaces)
     # Sentence starts are given to the constructor: setting them token by token afterwards
