@@ -357,10 +357,27 @@ def train(
     checkpoint: Annotated[
         Checkpoint, typer.Option(help="Keep the `last` weights (averaged) or the `best` dev checkpoint.")
     ] = Checkpoint.last,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="DocBins written by an earlier run (OUTPUT/corpus): train on them, build nothing."),
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="spaCy config override KEY=VALUE (JSON values), e.g. training.max_steps=12000; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Train the model (word tagger + NER): VLSP and UD corpora → DocBins → syllable vectors → spaCy."""
     from pipeline.train import train_all
 
+    overrides = {}
+    for setting in settings or ():
+        key, equals, value = setting.partition("=")
+        if not equals or not key:
+            _fail(f"--set {setting!r}: expected KEY=VALUE, e.g. training.max_steps=12000")
+        overrides[key] = _config_value(value)
     try:
         trained = train_all(
             shared,
@@ -369,6 +386,8 @@ def train(
             vectors=vectors,
             install=install,
             extra=extra or (),
+            corpus=corpus,
+            overrides=overrides,
             checkpoint=checkpoint.value,
         )
     except PipelineError as exc:
@@ -427,6 +446,14 @@ def schema() -> None:
     from pipeline.schema import data_dictionary
 
     typer.echo(data_dictionary())
+
+
+def _config_value(value: str) -> object:
+    """A config override value as spaCy's CLI reads it: JSON when it parses, else a string."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
 
 
 def _logging(level: str) -> None:

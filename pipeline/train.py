@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import logging
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from spacy.util import filter_spans, registry
 import pipeline.entity_tagger  # (registers vi_news_entity_tagger)
 import pipeline.segment  # noqa: F401  (registers vi_news.syllable_tokenizer.v1)
 from pipeline.errors import InputError
-from pipeline.evaluate import model_tagger, read_gold, score
+from pipeline.evaluate import read_gold
 from pipeline.segment import numpy_blas_ops, split_sentences
 from pipeline.vlsp import (
     GoldDoc,
@@ -295,6 +293,7 @@ def train_all(
     vectors: Path | None = None,
     install: Path | None = None,
     extra: Iterable[Path] = (),
+    corpus: Path | None = None,
     overrides: dict | None = None,
     checkpoint: str = "last",
 ) -> Path:
@@ -307,6 +306,8 @@ def train_all(
         vectors: A ready spaCy vectors folder; default: train them here with floret.
         install: Copy the trained model to this folder when done (replacing what is there).
         extra: One's own annotated corpora (CoNLL, VLSP) added to the training set.
+        corpus: DocBins written before (`build_corpus`): train on these instead of building
+            them here (`extra` is then ignored).
         overrides: Further config overrides (`{"training.max_steps": 100}`).
         checkpoint: Which model to keep: `last` or `best` (see `CHECKPOINTS`).
 
@@ -318,8 +319,11 @@ def train_all(
     """
     import shutil
 
-    corpus_dir = out_dir / "corpus"
-    build_corpus(shared, corpus_dir, extra=extra)
+    if corpus is None:
+        corpus = out_dir / "corpus"
+        build_corpus(shared, corpus, extra=extra)
+    elif not (corpus / "train.spacy").is_file():
+        raise InputError(f"{corpus}: no train.spacy here (write it with `pipeline train` once)")
     if vectors is None:
         try:
             import floret  # noqa: F401
@@ -332,7 +336,7 @@ def train_all(
             raise InputError(f"{news}: not found; the vectors are trained on it")
         vectors = train_vectors(news, out_dir / "vectors")
     settings = {"paths.vectors": str(vectors), **(overrides or {})}
-    trained = train(config, out_dir / "run", corpus_dir=corpus_dir, overrides=settings, checkpoint=checkpoint)
+    trained = train(config, out_dir / "run", corpus_dir=corpus, overrides=settings, checkpoint=checkpoint)
     if install is None:
         return trained
     staging = install.with_name(install.name + ".new")
@@ -341,72 +345,3 @@ def train_all(
     shutil.rmtree(install, ignore_errors=True)
     staging.rename(install)
     return install
-
-
-def _parse_value(value: str) -> object:
-    """A config override value as spaCy's CLI reads it: JSON when it parses, else a string."""
-    import json
-
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        return value
-
-
-def _main(argv: list[str] | None = None) -> None:
-    import json
-
-    parser = argparse.ArgumentParser(prog="python -m pipeline.train", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="write the DocBins")
-    build.add_argument("shared", type=Path)
-    build.add_argument("out_dir", type=Path)
-    vectors = commands.add_parser("vectors", help="train syllable vectors (needs floret)")
-    vectors.add_argument("corpus", type=Path)
-    vectors.add_argument("out_dir", type=Path)
-    vectors.add_argument("--articles", type=int, default=60_000)
-    run = commands.add_parser("train", help="train a pipeline")
-    run.add_argument("config", type=Path)
-    run.add_argument("out_dir", type=Path)
-    run.add_argument("--corpus-dir", type=Path, required=True)
-    run.add_argument("--checkpoint", choices=CHECKPOINTS, default="last")
-    run.add_argument(
-        "--set", nargs="*", action="extend", default=[], metavar="KEY=VALUE", help="config overrides"
-    )
-    scoring = commands.add_parser("evaluate", help="score a pipeline alone (no rules) from raw text")
-    scoring.add_argument("model", type=Path)
-    scoring.add_argument("shared", type=Path)
-    scoring.add_argument("--split", choices=["dev2016", "dev2018"], nargs="+", default=["dev2016", "dev2018"])
-    scoring.add_argument("--output", type=Path, help="write the scores as JSON here")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", force=True)
-
-    if args.command == "build":
-        result: dict = build_corpus(args.shared, args.out_dir)
-    elif args.command == "vectors":
-        result = {"vectors": str(train_vectors(args.corpus, args.out_dir, articles=args.articles))}
-    elif args.command == "train":
-        overrides = {key: _parse_value(value) for key, value in (i.split("=", 1) for i in args.set)}
-        result = {
-            "model": str(
-                train(
-                    args.config,
-                    args.out_dir,
-                    corpus_dir=args.corpus_dir,
-                    overrides=overrides,
-                    checkpoint=args.checkpoint,
-                )
-            )
-        }
-    else:
-        corpora = load_corpora(args.shared)
-        tagger = model_tagger(spacy.load(args.model))
-        result = {split: score(tagger, corpora[split]) for split in args.split}
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    if getattr(args, "output", None):
-        args.output.write_text(text + "\n", encoding="utf-8")
-    sys.stdout.write(text + "\n")
-
-
-if __name__ == "__main__":
-    _main()

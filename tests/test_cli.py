@@ -113,3 +113,16 @@ def test_bench_dates_compares_with_dateparser() -> None:
     # The engine gets every span and value of its own table right and never dates a trap.
     assert ours.split()[2:6] == ["100.0", "100.0", "100.0", "0"]
     assert "dateparser 1.x" in result.output
+
+
+def test_train_options_are_checked_before_anything_runs(tmp_path: Path) -> None:
+    from pipeline import config
+
+    bad_setting = runner.invoke(app, ["train", str(tmp_path / "w"), "--set", "training.max_steps"])
+    assert bad_setting.exit_code == 2 and "expected KEY=VALUE" in bad_setting.output
+    no_corpus = runner.invoke(
+        app,
+        ["train", str(tmp_path / "w"), "--corpus", str(tmp_path), "--vectors", str(config.MODELS / "ner-vi")],
+    )
+    assert no_corpus.exit_code == 2 and "no train.spacy" in no_corpus.output
+    assert not (tmp_path / "w").exists()

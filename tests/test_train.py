@@ -38,3 +38,33 @@ def test_train_builds_and_installs_a_working_model(shared: Path, tmp_path: Path)
     assert set(nlp.get_pipe("tagger").labels) == {"B", "I"}
     doc = nlp("Ông Nguyễn Văn An đến Hà Nội.")
     assert [t.text for t in doc] == ["Ông", "Nguyễn", "Văn", "An", "đến", "Hà", "Nội", "."]
+
+    # Again from the CLI, on the DocBins just built, with config overrides: nothing is rebuilt.
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    built = (tmp_path / "work" / "corpus" / "train.spacy").stat().st_mtime_ns
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(tmp_path / "again"),
+            "--corpus",
+            str(tmp_path / "work" / "corpus"),
+            "--vectors",
+            str(config.MODELS / "ner-vi"),
+            "--install",
+            str(tmp_path / "ner-vi-again"),
+            "--set",
+            "training.max_steps=1",
+            "--set",
+            "training.eval_frequency=1",
+            "--set",
+            'corpora.dev.names=["dev2016.spacy"]',
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert load_model(tmp_path / "ner-vi-again").pipe_names == ["tok2vec", "tagger", "ner"]
+    assert not (tmp_path / "again" / "corpus").exists()
+    assert (tmp_path / "work" / "corpus" / "train.spacy").stat().st_mtime_ns == built
