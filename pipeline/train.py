@@ -1,4 +1,4 @@
-"""NER training: VLSP corpora → spaCy DocBins → a trained syllable-level pipeline, and its scores."""
+"""NER training: VLSP corpora → spaCy DocBins → a trained syllable-level pipeline (`pipeline train`)."""
 
 from __future__ import annotations
 
@@ -307,7 +307,7 @@ def train_all(
         install: Copy the trained model to this folder when done (replacing what is there).
         extra: One's own annotated corpora (CoNLL, VLSP) added to the training set.
         corpus: DocBins written before (`build_corpus`): train on these instead of building
-            them here (`extra` is then ignored).
+            them here (not with `extra`, which goes into a corpus as it is built).
         overrides: Further config overrides (`{"training.max_steps": 100}`).
         checkpoint: Which model to keep: `last` or `best` (see `CHECKPOINTS`).
 
@@ -319,6 +319,9 @@ def train_all(
     """
     import shutil
 
+    extra = list(extra)
+    if corpus is not None and extra:
+        raise InputError("extra corpora go into the corpus as it is built: drop --corpus, or --extra")
     if corpus is None:
         corpus = out_dir / "corpus"
         build_corpus(shared, corpus, extra=extra)

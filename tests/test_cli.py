@@ -125,4 +125,8 @@ def test_train_options_are_checked_before_anything_runs(tmp_path: Path) -> None:
         ["train", str(tmp_path / "w"), "--corpus", str(tmp_path), "--vectors", str(config.MODELS / "ner-vi")],
     )
     assert no_corpus.exit_code == 2 and "no train.spacy" in no_corpus.output
+    both = runner.invoke(
+        app, ["train", str(tmp_path / "w"), "--corpus", str(tmp_path), "--extra", str(SAMPLE_000)]
+    )
+    assert both.exit_code == 2 and "drop --corpus, or --extra" in both.output
     assert not (tmp_path / "w").exists()
