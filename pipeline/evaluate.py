@@ -88,15 +88,6 @@ def read_gold(path: Path, *, format: str = "auto", split: str = "all") -> list[G
     return list(read_vlsp2018(path) if format == "vlsp2018" else read_conll(path))
 
 
-def model_tagger(nlp: Language) -> Tagger:
-    """A trained NER pipeline on its own (no segmentation, no rules), on the raw text."""
-
-    def tag(text: str) -> list[tuple[int, int, str]]:
-        return [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
-
-    return tag
-
-
 def pipeline_tagger(nlp: Language) -> Tagger:
     """The product's path: segmentation, dates, NER model and rules on the raw text."""
     from pipeline.process import annotate_text
