@@ -353,10 +353,14 @@ def _load_model(path: Path) -> Language:
     return nlp
 
 
+def _embed_config(nlp: Language) -> dict:
+    """The config of the model's tok2vec embedding layer (empty when it has none)."""
+    return nlp.config.get("components", {}).get("tok2vec", {}).get("model", {}).get("embed", {})
+
+
 def _embedded_attrs(nlp: Language) -> set[int]:
     """The lexical attributes the model's tok2vec embeds (empty when its config does not say)."""
-    embed = nlp.config.get("components", {}).get("tok2vec", {}).get("model", {}).get("embed", {})
-    return {IDS[name] for name in embed.get("attrs", ()) if name in IDS}
+    return {IDS[name] for name in _embed_config(nlp).get("attrs", ()) if name in IDS}
 
 
 # Syllables whose embedding `EmbeddingCache` keeps (64 floats each for the shipped model: 26 MB);
@@ -367,9 +371,8 @@ EMBEDDING_CACHE_ROWS = 100_000
 def _cache_embeddings(nlp: Language) -> None:
     """Puts an `EmbeddingCache` in front of the tok2vec's embedding layer, when that layer
     reads nothing but each token's own lexeme (spaCy's `MultiHashEmbed`)."""
-    settings = nlp.config.get("components", {}).get("tok2vec", {}).get("model", {})
-    embed = settings.get("embed", {}).get("@architectures", "")
-    if "tok2vec" not in nlp.pipe_names or not embed.startswith("spacy.MultiHashEmbed."):
+    architecture = _embed_config(nlp).get("@architectures", "")
+    if "tok2vec" not in nlp.pipe_names or not architecture.startswith("spacy.MultiHashEmbed."):
         return
     layers = nlp.get_pipe("tok2vec").model.layers
     if layers and not isinstance(layers[0].attrs.get("cache"), EmbeddingCache):
