@@ -90,14 +90,15 @@ _ORG_RE = re.compile(
     rf"(?: {_CAP_SYLLABLE}(?: {_LOW_SYLLABLE})*)(?: và {_CAP_SYLLABLE}(?: {_LOW_SYLLABLE})*)?"
     r"(?!\w)"
 )
-# A lowercase geographic head names the kind of place; the capitalised name after it is the
-# place itself ("sông Tumannaya", "tỉnh Quảng Nam"), the head stays outside the mention.
 # Public bodies, whose names are a portfolio and never a person's name: a name after one that a
 # title introduces ("Thứ trưởng Bộ Quốc phòng Alexei Krivoruchko") is the title holder.
 _PUBLIC_BODY_RE = re.compile(r"(?:Bộ|Sở|Cục|Tổng cục|Ủy ban|Uỷ ban|Ban|Công an|Tòa án|Toà án|Viện kiểm sát) ")
-# Two or more capitalised syllables that are not an acronym ("Alexei Krivoruchko", not "BĐBP").
-_PERSON_NAME_RE = re.compile(rf"[{_UPPER}][{_LOWER}][\w'’-]*(?: [{_UPPER}][{_LOWER}][\w'’-]*)+")
-_ENDS_IN_NAME_RE = re.compile(rf" [{_UPPER}][{_LOWER}][\w'’-]* [{_UPPER}][{_LOWER}][\w'’-]*$")
+# A capital then a lowercase letter: a syllable of a name, not of an acronym ("Alexei", not "BĐBP").
+_NAME_SYLLABLE = rf"[{_UPPER}][{_LOWER}][\w'’-]*"
+_PERSON_NAME_RE = re.compile(rf"{_NAME_SYLLABLE}(?: {_NAME_SYLLABLE})+")
+_ENDS_IN_NAME_RE = re.compile(rf" {_NAME_SYLLABLE} {_NAME_SYLLABLE}$")
+# A lowercase geographic head names the kind of place; the capitalised name after it is the
+# place itself ("sông Tumannaya", "tỉnh Quảng Nam"), the head stays outside the mention.
 _PLACE_HEAD_RE = re.compile(
     r"(?<!\w)(?:sông|suối|núi|hồ|biển|đảo|quần đảo|vịnh|bán đảo|tỉnh|thành phố|TP\.?|huyện|quận|thị xã|"
     r"thị trấn|xã|phường|thôn|làng|bản|ấp|đèo|eo biển|thủ đô|bang|vùng|khu vực|sân bay|cảng)"
@@ -317,14 +318,14 @@ class EntityRules:
         The names are looked for only where a title stands right before a public body whose
         candidate ends in two capitalised syllables: in few documents.
         """
-        suspects = [
+        suspects = {
             c
             for c in candidates
             if c.label == "ORG"
             and _PUBLIC_BODY_RE.match(text, c.start)  # not "Hãng American Dye Source"
             and _ENDS_IN_NAME_RE.search(text, c.start, c.end)
             and titles.search(text, max(0, c.start - 30), c.start) is not None
-        ]
+        }
         if not suspects:
             return candidates
         # The public body is a known mention the title's name steps over: no portfolio to step
