@@ -48,9 +48,9 @@ bench-scale: $(INSTALLED)
 bench-dates: $(INSTALLED)
 	$(BIN)/python -m pipeline bench-dates
 
-## evaluate: NER P/R/F1 + syllables/s on both dev sets next to underthesea (JSON in build/); words; dates vs Duckling
+## evaluate: NER P/R/F1 + syllables/s on both dev sets next to underthesea (JSON, error list in build/); words; dates vs Duckling
 evaluate: $(INSTALLED)
-	$(BIN)/python -m pipeline evaluate --peer --words --output build/evaluate.json
+	$(BIN)/python -m pipeline evaluate --peer --words --output build/evaluate.json --errors build/evaluate-errors.csv
 	$(BIN)/python -m pipeline evaluate-dates --no-show
 
 ## train: retrain the NER model from the VLSP corpora into build/ner and install it in models/ner-vi

@@ -270,9 +270,28 @@ def evaluate(
         typer.Option(help="Also score word segmentation on UD Vietnamese VTB test, next to underthesea."),
     ] = False,
     output: Annotated[Path | None, typer.Option(help="Also write the scores here as JSON.")] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the pipeline's disagreements with the gold here as CSV: one row per "
+            "missed, spurious, boundary or label error, with its context."
+        ),
+    ] = None,
 ) -> None:
     """Score the NER stage from raw text: precision, recall, F1 per label, and syllables/s."""
-    from pipeline.evaluate import dev_sets, evaluate_corpora, read_gold, report, score_words, word_segmenters
+    import pandas as pd
+
+    from pipeline.evaluate import (
+        ERROR_COLUMNS,
+        ERROR_KINDS,
+        dev_sets,
+        evaluate_corpora,
+        read_gold,
+        report,
+        score_words,
+        word_segmenters,
+    )
+    from pipeline.export import atomic_write
     from pipeline.vlsp import read_conllu_words
 
     try:
@@ -282,8 +301,17 @@ def evaluate(
             }
         else:
             corpora = {name: docs[:limit] for name, docs in dev_sets(config.SHARED).items()}
-        results = evaluate_corpora(corpora, ner=ner.value, model=model, peer=peer)
+        mismatches: list[dict] | None = [] if errors else None
+        results = evaluate_corpora(corpora, ner=ner.value, model=model, peer=peer, errors=mismatches)
         typer.echo(report(results))
+        if errors and mismatches is not None:
+            errors.parent.mkdir(parents=True, exist_ok=True)
+            table = pd.DataFrame(mismatches, columns=list(ERROR_COLUMNS))
+            atomic_write(errors, lambda tmp: table.to_csv(tmp, index=False))
+            counts = table["kind"].value_counts()
+            typer.echo(
+                f"errors: {', '.join(f'{kind} {counts.get(kind, 0)}' for kind in ERROR_KINDS)} → {errors}"
+            )
         if words:
             test = config.SHARED / "data" / "ud-vtb" / "vi_vtb-ud-test.conllu"
             if not test.is_file():
@@ -301,7 +329,12 @@ def evaluate(
         return
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        saved = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+        try:
+            atomic_write(output, lambda tmp: tmp.write_text(saved, encoding="utf-8"))
+        except PipelineError as exc:
+            _fail(str(exc))
+            return
         typer.echo(f"scores → {output}")
 
 

@@ -204,8 +204,13 @@ def word_segmenters(model: str | Path | None = None) -> dict[str, Callable[[str]
     return systems
 
 
-def score(tagger: Tagger, docs: Iterable[GoldDoc]) -> dict:
+def score(tagger: Tagger, docs: Iterable[GoldDoc], *, errors: list[dict] | None = None) -> dict:
     """Precision, recall and F1 (percent) per label and micro-averaged, plus speed.
+
+    Args:
+        tagger: The system under test.
+        docs: Gold documents.
+        errors: If given, each disagreement is appended to it as a row (see `mismatches`).
 
     Returns:
         `{"micro": {...}, "PER": {...}, "LOC": {...}, "ORG": {...}, "documents", "syllables",
@@ -225,6 +230,8 @@ def score(tagger: Tagger, docs: Iterable[GoldDoc]) -> dict:
         found = {m for m in tagger(doc.text) if m[2] in LABELS}
         seconds += time.perf_counter() - started
         truth = {m for m in doc.entities if m[2] in LABELS}
+        if errors is not None:
+            errors.extend(mismatches(doc, truth, found))
         for label in LABELS:
             gold[label] += sum(1 for m in truth if m[2] == label)
             pred[label] += sum(1 for m in found if m[2] == label)
@@ -238,6 +245,67 @@ def score(tagger: Tagger, docs: Iterable[GoldDoc]) -> dict:
         syllables_per_s=round(count / seconds) if seconds else 0,
     )
     return scores
+
+
+ERROR_KINDS = ("missed", "spurious", "boundary", "label")
+# The columns of `pipeline evaluate --errors`: `corpus`, then a row of `mismatches`.
+ERROR_COLUMNS = ("corpus", "document", "kind", "start", "end", "text", "label", "found", "context")
+
+
+def mismatches(
+    doc: GoldDoc,
+    truth: set[tuple[int, int, str]],
+    found: set[tuple[int, int, str]],
+    *,
+    context: int = 40,
+) -> list[dict]:
+    """Where a system and the gold disagree on a document, one row per disagreement.
+
+    Each gold mention that was not found exactly is `label` (same span, another label),
+    `boundary` (overlapped by found mentions of other extents) or `missed` (nothing found
+    there); each found mention that overlaps no gold one is `spurious`.
+
+    Returns:
+        Rows of `document`, `kind`, `start`, `end`, `text`, `label` (the gold mention's, or the
+        spurious one's), `found` (overlapping found mentions as "text/LABEL", "; "-joined) and
+        `context` (up to `context` characters either side, in whole words, on one line), in text order.
+    """
+    text = doc.text
+
+    def row(kind: str, start: int, end: int, label: str, overlapping: list) -> dict:
+        return {
+            "document": doc.doc_id,
+            "kind": kind,
+            "start": start,
+            "end": end,
+            "text": text[start:end],
+            "label": label,
+            "found": "; ".join(f"{text[a:b]}/{tag}" for a, b, tag in sorted(overlapping)),
+            "context": _around(text, start, end, context),
+        }
+
+    rows = []
+    for start, end, label in truth - found:
+        overlapping = [f for f in found if f[0] < end and start < f[1]]
+        if any((a, b) == (start, end) for a, b, _ in overlapping):
+            kind = "label"
+        else:
+            kind = "boundary" if overlapping else "missed"
+        rows.append(row(kind, start, end, label, overlapping))
+    for start, end, label in found - truth:
+        if not any(a < end and start < b for a, b, _ in truth):
+            rows.append(row("spurious", start, end, label, []))
+    return sorted(rows, key=lambda r: (r["start"], r["end"], r["kind"]))
+
+
+def _around(text: str, start: int, end: int, width: int) -> str:
+    """`text[start:end]` with up to `width` characters either side, in whole words, on one line."""
+    left, right = max(0, start - width), min(len(text), end + width)
+    while 0 < left < start and not text[left - 1].isspace():
+        left += 1
+    while end < right < len(text) and not text[right].isspace():
+        right -= 1
+    return " ".join(text[left:right].split())
 
 
 def dev_sets(shared: Path) -> dict[str, list[GoldDoc]]:
@@ -261,8 +329,13 @@ def evaluate_corpora(
     ner: str = "model",
     model: str | Path | None = None,
     peer: bool = False,
+    errors: list[dict] | None = None,
 ) -> dict[str, dict[str, dict]]:
     """Scores the product's path (and underthesea's `ner()` with `peer`) on each corpus.
+
+    Args:
+        errors: If given, the product's disagreements with the gold are appended to it, as rows
+            of `mismatches` with a `corpus` column first.
 
     Returns:
         `{corpus: {"pipeline": scores, "underthesea": scores}}`, scores as from `score()`.
@@ -276,9 +349,15 @@ def evaluate_corpora(
     if peer:
         systems["underthesea ner()"] = underthesea_tagger()
         systems["underthesea ner()"]("Khởi động ở Hà Nội.")
-    return {
-        name: {system: score(tag, docs) for system, tag in systems.items()} for name, docs in corpora.items()
-    }
+    results: dict[str, dict[str, dict]] = {}
+    for name, docs in corpora.items():
+        results[name] = {}
+        for system, tag in systems.items():
+            rows: list[dict] | None = [] if errors is not None and tag is pipeline_tag else None
+            results[name][system] = score(tag, docs, errors=rows)
+            if rows is not None:
+                errors.extend({"corpus": name, **r} for r in rows)
+    return results
 
 
 def _prf(tp: int, gold: int, pred: int) -> dict[str, float | int]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.errors import InputError
-from pipeline.evaluate import detect_format, dev_sets, evaluate_corpora, read_gold, score
-from pipeline.vlsp import GoldDoc
+from pipeline.evaluate import detect_format, dev_sets, evaluate_corpora, mismatches, read_gold, score
+from pipeline.vlsp import LABELS, GoldDoc
 
 runner = CliRunner()
 
@@ -93,6 +96,31 @@ def test_score_counts_exact_spans_only() -> None:
     assert (scores["documents"], scores["syllables"]) == (1, 16)
 
 
+def test_disagreements_listed_by_kind() -> None:
+    text = "Chủ tịch Triều Tiên Kim Jong Un tiếp Bộ Quốc phòng Nga tại Bình Nhưỡng và Moskva."
+    gold = GoldDoc(
+        "d", text, ((9, 19, "LOC"), (20, 31, "PER"), (37, 54, "ORG"), (59, 70, "LOC"), (74, 80, "LOC"))
+    )
+    predicted = [
+        (0, 8, "PER"),
+        (9, 19, "LOC"),
+        (20, 31, "PER"),
+        (37, 50, "ORG"),
+        (51, 54, "LOC"),
+        (59, 70, "PER"),
+    ]
+    errors: list[dict] = []
+    score(lambda _: predicted, [gold], errors=errors)
+    assert [(e["kind"], e["text"], e["label"], e["found"]) for e in errors] == [
+        ("spurious", "Chủ tịch", "PER", ""),
+        ("boundary", "Bộ Quốc phòng Nga", "ORG", "Bộ Quốc phòng/ORG; Nga/LOC"),
+        ("label", "Bình Nhưỡng", "LOC", "Bình Nhưỡng/PER"),
+        ("missed", "Moskva", "LOC", ""),
+    ]
+    assert errors[-1]["context"] == "Bộ Quốc phòng Nga tại Bình Nhưỡng và Moskva."
+    assert errors[0]["document"] == "d" and (errors[0]["start"], errors[0]["end"]) == (0, 8)
+
+
 def test_pipeline_scores_a_conll_file(conll_file: Path) -> None:
     docs = read_gold(conll_file)
     results = evaluate_corpora({"gold": docs})
@@ -100,6 +128,28 @@ def test_pipeline_scores_a_conll_file(conll_file: Path) -> None:
     # The trained model finds the person, the department and both places.
     assert (scores["micro"]["tp"], scores["micro"]["gold"]) == (4, 5)
     assert scores["PER"]["tp"] == 1 and scores["ORG"]["tp"] == 1 and scores["LOC"]["tp"] == 2
+
+
+_SPANS = st.sets(
+    st.tuples(st.integers(0, 30), st.integers(1, 6), st.sampled_from(LABELS)).map(
+        lambda t: (t[0], t[0] + t[1], t[2])
+    ),
+    max_size=6,
+)
+
+
+@given(truth=_SPANS, found=_SPANS)
+@settings(max_examples=300, deadline=None)
+def test_every_disagreement_listed_once(truth: set, found: set) -> None:
+    doc = GoldDoc("d", "Ông Nguyễn Văn An đến Hà Nội hôm qua.", tuple(truth))
+    rows = mismatches(doc, truth, found)
+    # Each gold mention not found exactly is one row; so is each found one that touches no gold.
+    assert sorted((r["start"], r["end"], r["label"]) for r in rows if r["kind"] != "spurious") == sorted(
+        truth - found
+    )
+    spurious = {f for f in found - truth if not any(f[0] < g[1] and g[0] < f[1] for g in truth)}
+    assert {(r["start"], r["end"], r["label"]) for r in rows if r["kind"] == "spurious"} == spurious
+    assert all(r["text"] == doc.text[r["start"] : r["end"]] for r in rows)
 
 
 def test_evaluate_command_writes_json(tmp_path: Path, conll_file: Path) -> None:
@@ -115,6 +165,24 @@ def test_evaluate_command_writes_json(tmp_path: Path, conll_file: Path) -> None:
         "ORG",
         "syllables_per_s",
     }
+    listed = tmp_path / "errors" / "errors.csv"
+    result = runner.invoke(app, ["evaluate", str(conll_file), "--errors", str(listed)])
+    assert result.exit_code == 0, result.output
+    assert f"errors: missed 1, spurious 0, boundary 0, label 0 → {listed}" in result.output
+    table = pd.read_csv(listed, keep_default_na=False)
+    assert table.to_dict("records") == [
+        {
+            "corpus": str(conll_file),
+            "document": "gold#1",
+            "kind": "missed",
+            "start": 0,
+            "end": 9,
+            "text": "Thủ tướng",
+            "label": "PER",
+            "found": "",
+            "context": "Thủ tướng",
+        }
+    ]
     missing = runner.invoke(app, ["evaluate", str(tmp_path / "nothing")])
     assert missing.exit_code == 2
     assert "no such file" in missing.output
