@@ -63,7 +63,7 @@ class EntityTagger(Tagger):
     def set_annotations(self, docs: Iterable[Doc], scores: list[np.ndarray]) -> None:
         """Sets `doc.ents` from the best well-formed tag sequence of each doc (decoded as one batch)."""
         docs = list(docs)
-        normalized = self.model.layers[-1].attrs.get("softmax_normalize", False)
+        normalized = self.model.get_ref("output_layer").attrs.get("softmax_normalize", False)
         tags, ends = best_tags(scores, self.labels, normalized=normalized)
         for doc, mentions in zip(docs, _mentions(tags, ends, self.labels), strict=True):
             doc.ents = [Span(doc, a, b, label=kind) for a, b, kind in mentions]

@@ -1,4 +1,5 @@
-"""The BILUO entity tagger's decoder: Viterbi under the BILUO constraints equals brute force."""
+"""The BILUO entity tagger's decoder: Viterbi under the BILUO constraints equals brute force;
+probabilities and logits are each decoded as such."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from spacy.tokens import Doc
 
-from pipeline.entity_tagger import _constraints, _mentions, best_tags, viterbi
+from pipeline import entity_tagger
+from pipeline.entity_tagger import EntityTagger, _constraints, _mentions, best_tags, viterbi
+from pipeline.train import blank_nlp
 
 LABELS = [f"{prefix}-{kind}" for kind in ("LOC", "ORG", "PER") for prefix in "BILU"] + ["O"]
 ALLOWED, START, END = _constraints(tuple(LABELS))
@@ -119,3 +123,29 @@ def test_a_batch_decodes_as_its_items_one_by_one(logits: list[np.ndarray]) -> No
         assert all(ALLOWED[x, y] == 0 for x, y in itertools.pairwise(ours))
         (alone_mentions,) = _mentions(np.array(ours), np.array([len(ours)]), tuple(LABELS))
         assert found == alone_mentions
+
+
+def _tagger(normalize: bool) -> EntityTagger:
+    nlp = blank_nlp()
+    model = {**entity_tagger.DEFAULT_MODEL, "normalize": normalize}
+    tagger = nlp.add_pipe("vi_news_entity_tagger", config={"model": model})
+    for label in LABELS:
+        tagger.add_label(label)
+    return tagger
+
+
+def test_probabilities_and_logits_decoded_as_what_they_are() -> None:
+    # Greedy tags O, I-PER, L-PER are not allowed. As probabilities, "Mai" is too unlikely a
+    # B-PER for the mention to pay (0.02 × 0.6 × 0.6 < 0.97 × 0.1 × 0.1): no entity, whether the
+    # softmax hands over probabilities (normalize = true) or logits (false) of the same
+    # distribution. Probabilities taken for logits would give "Văn Tùng".
+    probs = np.full((3, len(LABELS)), 0.001)
+    probs[0, LABELS.index("O")], probs[0, LABELS.index("B-PER")] = 0.97, 0.02
+    for row, inside in ((1, "I-PER"), (2, "L-PER")):
+        probs[row, LABELS.index(inside)], probs[row, LABELS.index("O")] = 0.6, 0.1
+        probs[row, LABELS.index("I-LOC")] = 0.29
+    for normalize, scores in ((True, probs), (False, np.log(probs) + 3.0)):
+        tagger = _tagger(normalize)
+        doc = Doc(tagger.vocab, words=["Mai", "Văn", "Tùng"])
+        tagger.set_annotations([doc], [scores.astype(np.float32)])
+        assert list(doc.ents) == [], normalize
