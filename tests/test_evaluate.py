@@ -188,19 +188,16 @@ def test_evaluate_command_writes_json(tmp_path: Path, conll_file: Path) -> None:
     assert "no such file" in missing.output
 
 
-# Micro F1 of the committed model on the smoke slices below (`make evaluate` gives the full
-# dev figures). Refresh both when a retrained model is committed.
-SMOKE_F1 = {"vlsp2016-dev": 89.09, "vlsp2018-dev": 84.50}
-
-
-def _smoke_slice(name: str, docs: list[GoldDoc]) -> list[GoldDoc]:
-    return docs if name == "vlsp2016-dev" else docs[::4]
+# Micro F1 of the committed model on the two dev sets, as `make evaluate` and the model card
+# give them. Refresh both when a retrained model is committed.
+SMOKE_F1 = {"vlsp2016-dev": 89.66, "vlsp2018-dev": 85.27}
 
 
 @pytest.mark.slow
 def test_accuracy_does_not_regress(shared: Path) -> None:
-    corpora = {name: _smoke_slice(name, docs) for name, docs in dev_sets(shared).items()}
-    results = evaluate_corpora(corpora)
+    # Whole dev sets (~1 minute): a quarter of VLSP 2018 dev moved 2.4 F1 between two models
+    # equal on the whole set, as one article's repeated name flipped label.
+    results = evaluate_corpora(dev_sets(shared))
     for name, systems in results.items():
         f1 = systems["pipeline (model)"]["micro"]["f"]
         assert f1 >= SMOKE_F1[name] - 2.0, f"{name}: micro F1 {f1} fell below {SMOKE_F1[name]} - 2"

@@ -47,13 +47,7 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
         ),
         # Dates and titles are what underthesea's CRF mistakes for places; the model does not.
         ("Hồi tháng 7, Chủ tịch đã phát biểu tại hội nghị.", []),
-        pytest.param(
-            "Hoà Bình là một tỉnh miền núi.",
-            [("Hoà Bình", "LOC")],
-            marks=pytest.mark.xfail(
-                strict=True, reason="known miss of models/ner-vi: a bare 'Hoà Bình' read as a person"
-            ),
-        ),
+        ("Hoà Bình là một tỉnh miền núi.", [("Hoà Bình", "LOC")]),
         ("Tỉnh Hòa Bình có nhiều đồi núi.", [("Tỉnh Hòa Bình", "LOC")]),
         (
             "Theo Hãng thông tấn trung ương Triều Tiên (KCNA), Tổng thống Putin đã đến Moskva.",
@@ -180,3 +174,24 @@ def test_titled_names_cut_an_organisation_from_its_head(text: str, candidate: st
         text, [Mention(start, start + len(candidate), "ORG", "model")], *_gazetteers()
     )
     assert [(text[m.start : m.end], m.label) for m in mentions] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "candidate", "label"),
+    [
+        ("Cuộc duyệt binh trên Quảng trường Đỏ vào ngày 9/5.", "Quảng trường Đỏ", "LOC"),
+        ("Ông về Thành phố Hồ Chí Minh hôm qua.", "Thành phố Hồ Chí Minh", "LOC"),
+        # Not a head followed by a name: the party committee of a district is an organisation.
+        ("Huyện ủy Củ Chi họp.", "Huyện ủy Củ Chi", "ORG"),
+        # "Sông Đà" companies are no rivers; "Đường" is also a family name.
+        ("Tổng công ty Sông Đà thắng thầu.", "Sông Đà", "ORG"),
+    ],
+)
+def test_organisations_opening_with_a_place_head_are_places(text: str, candidate: str, label: str) -> None:
+    from pipeline.ner import EntityRules, Mention
+
+    start = text.index(candidate)
+    (mention,) = EntityRules._places_by_head(text, [Mention(start, start + len(candidate), "ORG", "model")])
+    assert (text[mention.start : mention.end], mention.label) == (candidate, label)
+    person = Mention(0, 15, "PER", "model")
+    assert EntityRules._places_by_head("Đường Xuân Tùng nói.", [person]) == [person]
