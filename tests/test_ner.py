@@ -75,6 +75,21 @@ from tests.conftest import SAMPLE_000, SAMPLE_003
             "Trao đổi với PV báo Người Lao Động, anh Quốc Tiệp cho biết.",
             [("báo Người Lao Động", "ORG"), ("Quốc Tiệp", "PER")],
         ),
+        # After her full name, the given name alone is the person (the model alone reads each
+        # "Mỹ" and "Nga" as the country), except where it is a place ("sang Mỹ", "ở Nga").
+        (
+            "Em Nguyễn Thị Mỹ bán kem ở chợ Bến Thành. Mười năm sau, Mỹ đỗ đại học. Mỹ sang Mỹ du học.",
+            [("Nguyễn Thị Mỹ", "PER"), ("chợ Bến Thành", "LOC"), ("Mỹ", "PER"), ("Mỹ", "PER"), ("Mỹ", "LOC")],
+        ),
+        (
+            "Cô Lê Thị Nga dạy văn. Học sinh rất quý Nga. Nga từng sống ở Nga.",
+            [("Lê Thị Nga", "PER"), ("Nga", "PER"), ("Nga", "PER"), ("Nga", "LOC")],
+        ),
+        # Not inside a word ("Thi đua") or a longer name.
+        (
+            "Anh Trần Văn Thi kể lại. Phong trào Thi đua Quyết thắng được phát động.",
+            [("Trần Văn Thi", "PER")],
+        ),
     ],
 )
 def test_sentences(text: str, expected: list[tuple[str, str]]) -> None:
@@ -195,3 +210,21 @@ def test_organisations_opening_with_a_place_head_are_places(text: str, candidate
     assert (text[mention.start : mention.end], mention.label) == (candidate, label)
     person = Mention(0, 15, "PER", "model")
     assert EntityRules._places_by_head("Đường Xuân Tùng nói.", [person]) == [person]
+
+
+def test_given_names_stand_alone_after_the_full_name() -> None:
+    from pipeline.ner import EntityRules, Mention
+
+    text = "Huy nói. Ông Hồ Xuân Huy bị bắt. Huy khai, Huy Hoàng là em trai của Huy."
+    words = {(0, 3), (13, 24), (33, 36), (43, 46), (47, 52), (68, 71)}  # "Huy Hoàng": two words
+    full = Mention(13, 24, "PER", "model")
+    brother = Mention(43, 52, "PER", "model")
+    found = EntityRules._given_names(text, [full, brother, Mention(68, 71, "LOC", "model")], words)
+    # Before the full name, inside another mention: left alone. Alone after it: the person,
+    # relabelled where a mention was found exactly there.
+    assert [(text[m.start : m.end], m.label, m.source) for m in found] == [
+        ("Hồ Xuân Huy", "PER", "model"),
+        ("Huy", "PER", "rules"),
+        ("Huy Hoàng", "PER", "model"),
+        ("Huy", "PER", "rules"),
+    ]
