@@ -260,11 +260,11 @@ class EntityRules:
         titled_names: Where a candidate organisation runs on into the name of the person a title
             introduces ("Thứ trưởng Bộ Quốc phòng Alexei Krivoruchko" as one ORG), cut it into
             the organisation and the person.
-        given_names: After a person's full name ("Nguyễn Thị Mỹ"), the given name alone ("Mỹ")
-            is that person wherever it stands on its own.
         place_heads: A candidate organisation that opens with a geographic head and a name
             ("Quảng trường Đỏ", "Thành phố Hồ Chí Minh") is a place. Persons keep their label:
             "Đường" is also a family name.
+        given_names: After a person's full name ("Nguyễn Thị Mỹ"), the given name alone ("Mỹ")
+            is that person wherever it stands on its own.
     """
 
     def __init__(
