@@ -320,16 +320,15 @@ class EntityRules:
                 chosen.append(mention)
         if self.repeats:
             chosen = _without_overlaps(chosen + self._repeats(text, chosen))
+        edges = _token_edges(doc)
         if self.given_names:
-            offsets = doc.to_array([IDX, LENGTH])
-            words = set(zip(offsets[:, 0].tolist(), (offsets[:, 0] + offsets[:, 1]).tolist(), strict=True))
-            chosen = self._given_names(text, chosen, words)
+            chosen = self._given_names(text, chosen, edges)
         chosen = [m for m in chosen if not any(a < m.end and m.start < b for a, b in dates)]
         stop = resources.word_list("not_entities")
         chosen = [m for m in chosen if text[m.start : m.end] not in stop]
         if self.consistent:
             chosen = _consistent(text, chosen)
-        return _with_entities(doc, chosen)
+        return _with_entities(doc, chosen, edges)
 
     @classmethod
     def _cut_titled_names(
@@ -511,13 +510,14 @@ class EntityRules:
         return found
 
     @staticmethod
-    def _given_names(text: str, mentions: list[Mention], words: set[tuple[int, int]]) -> list[Mention]:
+    def _given_names(text: str, mentions: list[Mention], edges: set[int]) -> list[Mention]:
         """Each person's given name, standing alone after their full name, as that person.
 
         In the VLSP training data, 97% of such occurrences are marked as the person ("Hồ Xuân
         Huy" … "Huy"); a mention found exactly there with another label is relabelled, one that
         covers more ("TP Hồ Chí Minh" after "Hồ Chí Minh") is left alone. Alone means: a word
-        of its own (`words`: not "Thi" in "Thi đua"), no capitalised word next to it (not
+        of its own (both ends among the word `edges`: not "Thi" in "Thi đua"), no capitalised
+        word next to it (not
         "Nhân" in "Thân Nhân Trung"), and not a country or a language ("ở Mỹ", "tiếng Anh").
         """
         first: dict[str, int] = {}
@@ -535,7 +535,8 @@ class EntityRules:
             while start >= 0:
                 end = start + len(given)
                 if (
-                    (start, end) in words
+                    start in edges
+                    and end in edges
                     and not _NEXT_TO_A_NAME_RE.match(text, end)
                     and not _AFTER_A_NAME_OR_PLACE_WORD_RE.search(text, max(0, start - 20), start)
                 ):
@@ -594,10 +595,15 @@ def _without_overlaps(mentions: list[Mention]) -> list[Mention]:
     return kept
 
 
-def _with_entities(doc: Doc, mentions: list[Mention]) -> Doc:
-    """Sets `doc.ents`; rebuilds the doc with split words when a mention cuts through one."""
+def _token_edges(doc: Doc) -> set[int]:
+    """The character offsets where the doc's tokens start or end."""
     offsets = doc.to_array([IDX, LENGTH])
-    edges = set(offsets[:, 0].tolist()) | set((offsets[:, 0] + offsets[:, 1]).tolist())
+    return set(offsets[:, 0].tolist()) | set((offsets[:, 0] + offsets[:, 1]).tolist())
+
+
+def _with_entities(doc: Doc, mentions: list[Mention], edges: set[int]) -> Doc:
+    """Sets `doc.ents`; rebuilds the doc with split words when a mention cuts through one
+    (`edges`: `_token_edges(doc)`)."""
     inside = sorted(({m.start for m in mentions} | {m.end for m in mentions}) - edges)
     if inside:
         doc = _split_tokens(doc, inside)

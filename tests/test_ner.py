@@ -208,6 +208,11 @@ def test_organisations_opening_with_a_place_head_are_places(text: str, candidate
     start = text.index(candidate)
     (mention,) = EntityRules._places_by_head(text, [Mention(start, start + len(candidate), "ORG", "model")])
     assert (text[mention.start : mention.end], mention.label) == (candidate, label)
+
+
+def test_a_person_named_like_a_place_head_stays_a_person() -> None:
+    from pipeline.ner import EntityRules, Mention
+
     person = Mention(0, 15, "PER", "model")
     assert EntityRules._places_by_head("Đường Xuân Tùng nói.", [person]) == [person]
 
@@ -217,9 +222,10 @@ def test_given_names_stand_alone_after_the_full_name() -> None:
 
     text = "Huy nói. Ông Hồ Xuân Huy bị bắt. Huy khai, Huy Hoàng là em trai của Huy."
     words = {(0, 3), (13, 24), (33, 36), (43, 46), (47, 52), (68, 71)}  # "Huy Hoàng": two words
+    edges = {offset for word in words for offset in word}
     full = Mention(13, 24, "PER", "model")
     brother = Mention(43, 52, "PER", "model")
-    found = EntityRules._given_names(text, [full, brother, Mention(68, 71, "LOC", "model")], words)
+    found = EntityRules._given_names(text, [full, brother, Mention(68, 71, "LOC", "model")], edges)
     # Before the full name, inside another mention: left alone. Alone after it: the person,
     # relabelled where a mention was found exactly there.
     assert [(text[m.start : m.end], m.label, m.source) for m in found] == [
