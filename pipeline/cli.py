@@ -301,10 +301,12 @@ def evaluate(
             }
         else:
             corpora = {name: docs[:limit] for name, docs in dev_sets(config.SHARED).items()}
-        mismatches: list[dict] | None = [] if errors else None
-        results = evaluate_corpora(corpora, ner=ner.value, model=model, peer=peer, errors=mismatches)
+        mismatches: list[dict] = []
+        results = evaluate_corpora(
+            corpora, ner=ner.value, model=model, peer=peer, errors=mismatches if errors else None
+        )
         typer.echo(report(results))
-        if errors and mismatches is not None:
+        if errors:
             errors.parent.mkdir(parents=True, exist_ok=True)
             table = pd.DataFrame(mismatches, columns=list(ERROR_COLUMNS))
             atomic_write(errors, lambda tmp: table.to_csv(tmp, index=False))
