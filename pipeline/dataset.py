@@ -327,7 +327,7 @@ def remove_stale(output: Path, keep: set[str], tables: Iterable[str], formats: I
 def settings_fingerprint(model: str | Path | None) -> str:
     """A hash of the code and model a run uses: outputs made by other code are redone."""
     from pipeline.config import PROJECT_ROOT
-    from pipeline.segment import DEFAULT_MODEL
+    from pipeline.inference import DEFAULT_MODEL
 
     hashes = hashlib.sha1()
     package = PROJECT_ROOT / "pipeline"

@@ -182,7 +182,8 @@ def word_segmenters(model: str | Path | None = None) -> dict[str, Callable[[str]
     and underthesea's own `word_tokenize` (its words found back in the text)."""
     from underthesea import word_tokenize
 
-    from pipeline.segment import DEFAULT_MODEL, load_model, split_sentences, word_segmenter
+    from pipeline.inference import DEFAULT_MODEL, load_model
+    from pipeline.segment import split_sentences, word_segmenter
 
     def ours(kind: str) -> Callable[[str], list[tuple[int, int]]]:
         segmenter = word_segmenter(kind, model or DEFAULT_MODEL)

@@ -32,13 +32,11 @@ from underthesea.pipeline.text_normalize import token_normalize
 
 import pipeline.dates  # noqa: F401  (registers Doc._.dates and the dates component)
 from pipeline import resources
+from pipeline.inference import DEFAULT_MODEL, load_model, one_blas_thread
 from pipeline.segment import (
-    DEFAULT_MODEL,
     UPPERCASE_LETTERS,
     doc_text,
-    load_model,
     model_spelling,
-    one_blas_thread,
     spans_to_doc,
     syllables,
     word_dictionary,

@@ -21,8 +21,9 @@ import pipeline.ner  # noqa: F401  (registers the NER components)
 from pipeline import dataset, export
 from pipeline.clean import CleanedArticle, clean_html, clean_page, clean_record
 from pipeline.errors import DocumentError, EmptyDocumentError, PipelineError
+from pipeline.inference import DEFAULT_MODEL
 from pipeline.inputs import Columns, InputDocument
-from pipeline.segment import DEFAULT_MODEL, default_segmenter  # (registers the tokenizers too)
+from pipeline.segment import default_segmenter  # (registers the tokenizers too)
 
 log = logging.getLogger(__name__)
 

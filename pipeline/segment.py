@@ -10,20 +10,18 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-import spacy
-from spacy.attrs import IDS, IDX, IS_SPACE, LENGTH, ORTH, TAG
+from spacy.attrs import IDX, IS_SPACE, LENGTH, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
 from spacy.vocab import Vocab
-from thinc.api import Model, use_ops
-from threadpoolctl import ThreadpoolController
 from underthesea.pipeline.sent_tokenize import sent_tokenize
 from underthesea.pipeline.text_normalize import token_normalize
 from underthesea.pipeline.word_tokenize import regex_tokenize
 
-from pipeline import config, resources
+from pipeline import resources
 from pipeline.errors import InputError
+from pipeline.inference import DEFAULT_MODEL, load_model, one_blas_thread
 
 # underthesea's own syllable grammar (dates like 18/7, URLs, abbreviations kept whole), compiled
 # here once and run on the text as given, so every match carries offsets into it.
@@ -32,8 +30,6 @@ _LINE_RE = re.compile(r"[^\n]+")
 # The capital letters of Vietnamese, as the inside of a regex character class.
 UPPERCASE_LETTERS = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _WS_MODEL = Path(regex_tokenize.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
-# The trained model (word tagger and NER); see models/README.md.
-DEFAULT_MODEL = config.MODELS / "ner-vi"
 SEGMENTERS = ("model", "crf")
 
 # The model segmenter's tagged syllable Docs, one per sentence: `(sentence start, Doc)`.
@@ -318,138 +314,6 @@ def model_spelling(text: str) -> str:
     "thuỷ" → "thủy"), for the model's eyes only: lengths, hence offsets, are unchanged."""
     respell = _respellings()
     return _NON_ASCII_WORD_RE.sub(lambda m: respell.get(m.group(), m.group()), text)
-
-
-def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
-    """Loads a trained pipeline folder (word tagger and NER) once per process, however the
-    path is spelt (`"models/ner-vi"`, a `Path`, an absolute path).
-
-    Its vocabulary computes, for each new syllable, only the lexical attributes the network
-    reads (its embedding's, e.g. NORM, PREFIX, SUFFIX, SHAPE) and IS_SPACE: the other 18
-    (IS_PUNCT, LIKE_NUM, ...) cost 24 of the 39 µs a new syllable took, and nothing reads them on
-    these internal Docs (the pipeline's word Docs have them all). Its tok2vec looks each
-    syllable's first-layer vector up in an `EmbeddingCache`: the loaded model is for inference
-    (to train or save a model, load it with `spacy.load`).
-
-    Raises:
-        InputError: `path` holds no spaCy pipeline.
-    """
-    return _load_model(Path(path).resolve())
-
-
-@functools.cache
-def _load_model(path: Path) -> Language:
-    import pipeline.entity_tagger  # noqa: F401  (a model may use the vi_news_entity_tagger)
-
-    if not (path / "config.cfg").is_file():
-        raise InputError(f"{path}: no trained model here (expected a spaCy pipeline folder)")
-    with numpy_blas_ops():
-        nlp = spacy.load(path)
-        _cache_embeddings(nlp)
-    read = _embedded_attrs(nlp)
-    if read:
-        getters = nlp.vocab.lex_attr_getters
-        nlp.vocab.lex_attr_getters = {k: v for k, v in getters.items() if k in read or k == IS_SPACE}
-    return nlp
-
-
-def _embed_config(nlp: Language) -> dict:
-    """The config of the model's tok2vec embedding layer (empty when it has none)."""
-    return nlp.config.get("components", {}).get("tok2vec", {}).get("model", {}).get("embed", {})
-
-
-def _embedded_attrs(nlp: Language) -> set[int]:
-    """The lexical attributes the model's tok2vec embeds (empty when its config does not say)."""
-    return {IDS[name] for name in _embed_config(nlp).get("attrs", ()) if name in IDS}
-
-
-# Syllables whose embedding `EmbeddingCache` keeps (64 floats each for the shipped model: 26 MB);
-# when full it starts again empty, so memory stays flat however long the run.
-EMBEDDING_CACHE_ROWS = 100_000
-
-
-def _cache_embeddings(nlp: Language) -> None:
-    """Puts an `EmbeddingCache` in front of the tok2vec's embedding layer, when that layer
-    reads nothing but each token's own lexeme (spaCy's `MultiHashEmbed`)."""
-    architecture = _embed_config(nlp).get("@architectures", "")
-    if "tok2vec" not in nlp.pipe_names or not architecture.startswith("spacy.MultiHashEmbed."):
-        return
-    layers = nlp.get_pipe("tok2vec").model.layers
-    if layers and not isinstance(layers[0].attrs.get("cache"), EmbeddingCache):
-        cache = EmbeddingCache(layers[0])
-        layers[0] = Model("cached_embed", _cached_embed_forward, layers=[layers[0]], attrs={"cache": cache})
-
-
-def _cached_embed_forward(model: Model, docs: list[Doc], is_train: bool) -> tuple[list[np.ndarray], Callable]:
-    if is_train:
-        raise NotImplementedError("the embedding cache is for inference; train the model as configured")
-    return model.attrs["cache"](docs), lambda d_vectors: []
-
-
-class EmbeddingCache:
-    """The output of a tok2vec's first layer for each syllable seen, computed once.
-
-    spaCy's `MultiHashEmbed` (hashed NORM, PREFIX, SUFFIX, SHAPE and the static vector, mixed by
-    a maxout layer) gives every token a vector from its lexeme alone: the same syllable always
-    gets the same vector. That layer was a fifth of the tok2vec's time; a row lookup replaces
-    it for every syllable met before, and new syllables go through the layer itself.
-
-    Args:
-        embed: The embedding layer (Docs in, one (tokens, width) array per Doc out).
-        capacity: Rows kept at most (`EMBEDDING_CACHE_ROWS`).
-    """
-
-    def __init__(self, embed: Model, capacity: int = EMBEDDING_CACHE_ROWS) -> None:
-        self.embed = embed
-        self.capacity = capacity
-        self.rows: dict[int, int] = {}  # ORTH → row of `table`
-        self.table = np.zeros((4096, embed.get_dim("nO")), dtype=np.float32)
-
-    def __call__(self, docs: list[Doc]) -> list[np.ndarray]:
-        if not docs:
-            return []
-        lengths = [len(doc) for doc in docs]
-        keys, inverse = np.unique(np.concatenate([doc.to_array(ORTH) for doc in docs]), return_inverse=True)
-        keys = keys.tolist()
-        missing = [key for key in keys if key not in self.rows]
-        if len(self.rows) + len(missing) > self.capacity:  # full: start again with this batch
-            self.rows = {}
-            missing = keys
-        if missing:
-            self._add(docs[0].vocab, missing)
-        vectors = self.table[np.array([self.rows[key] for key in keys], dtype=np.int64)[inverse]]
-        return np.split(vectors, np.cumsum(lengths)[:-1])
-
-    def _add(self, vocab: Vocab, keys: list[int]) -> None:
-        (vectors,) = self.embed.predict([Doc(vocab, words=[vocab.strings[key] for key in keys])])
-        size, needed = len(self.rows), len(self.rows) + len(keys)
-        if needed > len(self.table):
-            grown = np.zeros((max(2 * len(self.table), needed), self.table.shape[1]), dtype=np.float32)
-            grown[:size] = self.table[:size]
-            self.table = grown
-        self.table[size:needed] = vectors
-        self.rows.update(zip(keys, range(size, needed), strict=True))
-
-
-def numpy_blas_ops():
-    """A context in which thinc builds layers that multiply matrices with numpy's BLAS.
-
-    thinc's CPU backend calls blis by default; numpy's OpenBLAS does the tok2vec's products
-    (113k × 192 by 192 × 192) 3× faster on one core here, and the whole tok2vec 1.7× faster,
-    with the same results to float rounding. A layer keeps the backend it was built with.
-    """
-    return use_ops("numpy", use_blis=False)
-
-
-@functools.cache
-def _blas() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def one_blas_thread():
-    """A context that keeps numpy's BLAS on one thread: the pipeline computes on one core per
-    process, and `run --workers` brings the other cores without oversubscribing them."""
-    return _blas().limit(limits=1, user_api="blas")
 
 
 @functools.cache

@@ -18,7 +18,8 @@ import pipeline.entity_tagger  # (registers vi_news_entity_tagger)
 import pipeline.segment  # noqa: F401  (registers vi_news.syllable_tokenizer.v1)
 from pipeline.errors import InputError
 from pipeline.evaluate import read_gold
-from pipeline.segment import numpy_blas_ops, split_sentences
+from pipeline.inference import numpy_blas_ops
+from pipeline.segment import split_sentences
 from pipeline.vlsp import (
     GoldDoc,
     drop_title,

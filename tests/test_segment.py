@@ -179,7 +179,7 @@ def test_model_multiplies_with_numpy_blas_on_one_thread() -> None:
     the thread count is given back afterwards."""
     from threadpoolctl import threadpool_info
 
-    from pipeline.segment import DEFAULT_MODEL, load_model, one_blas_thread
+    from pipeline.inference import DEFAULT_MODEL, load_model, one_blas_thread
 
     nlp = load_model(DEFAULT_MODEL)
     layers = [node for _, pipe in nlp.pipeline if hasattr(pipe, "model") for node in pipe.model.walk()]
@@ -222,7 +222,7 @@ def test_spans_to_doc_tokens_as_spacy_aligns_them(pieces: list[tuple[str, str]])
 
 
 def test_model_loaded_once_however_its_path_is_spelt() -> None:
-    from pipeline.segment import DEFAULT_MODEL, load_model
+    from pipeline.inference import DEFAULT_MODEL, load_model
 
     assert load_model(str(DEFAULT_MODEL)) is load_model(DEFAULT_MODEL) is load_model(DEFAULT_MODEL.resolve())
 
@@ -301,7 +301,7 @@ def test_model_reads_each_syllable_respelt_as_the_respelt_sentence(sentence: str
 def test_model_vocabulary_computes_what_the_network_reads() -> None:
     from spacy.attrs import IS_SPACE, NORM, PREFIX, SHAPE, SUFFIX
 
-    from pipeline.segment import DEFAULT_MODEL, load_model
+    from pipeline.inference import DEFAULT_MODEL, load_model
 
     vocab = load_model(DEFAULT_MODEL).vocab
     assert set(vocab.lex_attr_getters) == {NORM, PREFIX, SUFFIX, SHAPE, IS_SPACE}
@@ -319,7 +319,8 @@ def test_embedding_cache_gives_the_embedding_layers_own_vectors() -> None:
     when the cache fills up and starts again in the middle of a run."""
     import numpy as np
 
-    from pipeline.segment import DEFAULT_MODEL, EmbeddingCache, ModelSegmenter, load_model
+    from pipeline.inference import DEFAULT_MODEL, EmbeddingCache, load_model
+    from pipeline.segment import ModelSegmenter
 
     cached = load_model(DEFAULT_MODEL).get_pipe("tok2vec").model.layers[0]
     assert isinstance(cached.attrs["cache"], EmbeddingCache)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import config
-from pipeline.segment import load_model
+from pipeline.inference import load_model
 
 
 @pytest.mark.slow
