@@ -174,25 +174,6 @@ def test_ner_reuses_the_segmenters_network() -> None:
     assert len(ents) > 20
 
 
-def test_model_multiplies_with_numpy_blas_on_one_thread() -> None:
-    """The model's layers use numpy's BLAS (not blis), on one thread while the model runs, and
-    the thread count is given back afterwards."""
-    from threadpoolctl import threadpool_info
-
-    from pipeline.inference import DEFAULT_MODEL, load_model, one_blas_thread
-
-    nlp = load_model(DEFAULT_MODEL)
-    layers = [node for _, pipe in nlp.pipeline if hasattr(pipe, "model") for node in pipe.model.walk()]
-    assert len(layers) > 20
-    assert {node.ops.use_blis for node in layers} == {False}
-    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-    with one_blas_thread():
-        assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == [1] * len(
-            before
-        )
-    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
@@ -219,12 +200,6 @@ def test_spans_to_doc_tokens_as_spacy_aligns_them(pieces: list[tuple[str, str]])
     assert doc.text == text
     if spans:
         assert doc[0].is_sent_start is True
-
-
-def test_model_loaded_once_however_its_path_is_spelt() -> None:
-    from pipeline.inference import DEFAULT_MODEL, load_model
-
-    assert load_model(str(DEFAULT_MODEL)) is load_model(DEFAULT_MODEL) is load_model(DEFAULT_MODEL.resolve())
 
 
 def _grammar_scan(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -296,48 +271,3 @@ def test_model_reads_each_syllable_respelt_as_the_respelt_sentence(sentence: str
     tokens = [t.text_with_ws for t in segmenter._syllable_doc(sentence)]
     assert tokens == [t.text_with_ws for t in segmenter._nlp.make_doc(model_spelling(sentence))]
     assert "".join(tokens) != sentence or "Hoà" not in sentence
-
-
-def test_model_vocabulary_computes_what_the_network_reads() -> None:
-    from spacy.attrs import IS_SPACE, NORM, PREFIX, SHAPE, SUFFIX
-
-    from pipeline.inference import DEFAULT_MODEL, load_model
-
-    vocab = load_model(DEFAULT_MODEL).vocab
-    assert set(vocab.lex_attr_getters) == {NORM, PREFIX, SUFFIX, SHAPE, IS_SPACE}
-    syllable = vocab["Krivoruchko"]
-    assert (syllable.norm_, syllable.prefix_, syllable.suffix_, syllable.shape_) == (
-        "krivoruchko",
-        "K",
-        "hko",
-        "Xxxxx",
-    )
-
-
-def test_embedding_cache_gives_the_embedding_layers_own_vectors() -> None:
-    """Each syllable's first-layer vector, looked up, equals the layer's output in context, also
-    when the cache fills up and starts again in the middle of a run."""
-    import numpy as np
-
-    from pipeline.inference import DEFAULT_MODEL, EmbeddingCache, load_model
-    from pipeline.segment import ModelSegmenter
-
-    cached = load_model(DEFAULT_MODEL).get_pipe("tok2vec").model.layers[0]
-    assert isinstance(cached.attrs["cache"], EmbeddingCache)
-    embed = cached.layers[0]
-    segmenter = ModelSegmenter()
-    text = SAMPLE_003.read_text("utf-8")
-    docs = [segmenter._syllable_doc(text[a:b]) for a, b in split_sentences(text)[:12]]
-    docs.append(segmenter._syllable_doc(""))
-    expected = embed.predict(docs)
-    small = EmbeddingCache(embed, capacity=100)
-    assert len({token.orth for doc in docs for token in doc}) > 100
-    for batch in (docs[:4], docs[4:8], docs[8:], docs):  # the cache fills up and starts again
-        found = small(batch)
-        assert len(found) == len(batch)
-        for got, want in zip(found, embed.predict(batch), strict=True):
-            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
-        assert len(small.rows) <= max(100, len({token.orth for doc in batch for token in doc}))
-    np.testing.assert_allclose(np.concatenate(small(docs)), np.concatenate(expected), rtol=1e-5, atol=1e-6)
-    assert [len(v) for v in cached.attrs["cache"](docs)] == [len(d) for d in docs]
-    assert small([]) == []
