@@ -2,9 +2,10 @@
 
 `load_model` loads a model folder once per process and makes it cheaper to run without changing
 what it computes (to float rounding): its vocabulary computes only the lexical attributes the
-network reads, its tok2vec looks each syllable's embedding up in an `EmbeddingCache`, and numpy's
-BLAS does its matrix products on one thread (`numpy_blas_ops`, `one_blas_thread`). A model loaded
-here is for inference: to train or save one, load it with `spacy.load`.
+network reads, its tok2vec looks each syllable's embedding up in an `EmbeddingCache` and runs its
+encoder as a few fused numpy steps per layer (`WindowEncoder`), and numpy's BLAS does the matrix
+products on one thread (`numpy_blas_ops`, `one_blas_thread`). A model loaded here is for
+inference: to train or save one, load it with `spacy.load`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 from thinc.api import Model, use_ops
+from thinc.layers.residual import forward as residual_forward
 from threadpoolctl import ThreadpoolController
 
 from pipeline import config
@@ -37,7 +39,8 @@ def load_model(path: str | Path = DEFAULT_MODEL) -> Language:
     reads (its embedding's, e.g. NORM, PREFIX, SUFFIX, SHAPE) and IS_SPACE: the other 18
     (IS_PUNCT, LIKE_NUM, ...) cost 24 of the 39 µs a new syllable took, and nothing reads them on
     these internal Docs (the pipeline's word Docs have them all). Its tok2vec looks each
-    syllable's first-layer vector up in an `EmbeddingCache`: the loaded model is for inference
+    syllable's first-layer vector up in an `EmbeddingCache` and runs its encoder as a
+    `WindowEncoder`: the loaded model is for inference
     (to train or save a model, load it with `spacy.load`).
 
     Raises:
@@ -57,6 +60,7 @@ def _load_model(path: Path) -> Language:
     with numpy_blas_ops():
         nlp = spacy.load(path)
         _cache_embeddings(nlp)
+        _fuse_encoder(nlp)
     read = _embedded_attrs(nlp)
     if read:
         getters = nlp.vocab.lex_attr_getters
@@ -67,6 +71,11 @@ def _load_model(path: Path) -> Language:
 def _embed_config(nlp: Language) -> dict:
     """The config of the model's tok2vec embedding layer (empty when it has none)."""
     return nlp.config.get("components", {}).get("tok2vec", {}).get("model", {}).get("embed", {})
+
+
+def _encode_config(nlp: Language) -> dict:
+    """The config of the model's tok2vec encoder (empty when it has none)."""
+    return nlp.config.get("components", {}).get("tok2vec", {}).get("model", {}).get("encode", {})
 
 
 def _embedded_attrs(nlp: Language) -> set[int]:
@@ -140,6 +149,131 @@ class EmbeddingCache:
             self.table = grown
         self.table[size:needed] = vectors
         self.rows.update(zip(keys, range(size, needed), strict=True))
+
+
+def _fuse_encoder(nlp: Language) -> None:
+    """Runs the tok2vec's encoder as a `WindowEncoder`, when it is spaCy's `MaxoutWindowEncoder.v2`."""
+    if (
+        "tok2vec" not in nlp.pipe_names
+        or _encode_config(nlp).get("@architectures") != "spacy.MaxoutWindowEncoder.v2"
+    ):
+        return
+    layers = nlp.get_pipe("tok2vec").model.layers
+    if layers and not isinstance(layers[-1].attrs.get("encoder"), WindowEncoder):
+        encoder = WindowEncoder.from_thinc(layers[-1])
+        layers[-1] = Model(
+            "window_encoder", _window_encoder_forward, layers=[layers[-1]], attrs={"encoder": encoder}
+        )
+
+
+def _window_encoder_forward(
+    model: Model, vectors: list[np.ndarray], is_train: bool
+) -> tuple[list[np.ndarray], Callable]:
+    if is_train:
+        raise NotImplementedError("the fused encoder is for inference; train the model as configured")
+    return model.attrs["encoder"](vectors), lambda d_vectors: []
+
+
+class WindowEncoder:
+    """spaCy's `MaxoutWindowEncoder` for inference, as a few numpy steps per layer.
+
+    The encoder is `depth` residual layers, each reading `window` rows either side (zeros past
+    the ends), through a maxout layer and a layer norm. thinc runs each step as a layer of its
+    own; here a layer is one gather of the windows, one matrix product, a `maximum` per piece
+    and the normalisation, with the same weights and results to float rounding: 1.3× faster
+    on the shipped model (1.55 → 1.21 s for the first 200 vietnews-5k articles).
+
+    thinc lays a batch's sequences end to end with `pad` zero rows before, between and after
+    them, and computes every row, the padding's too (the padding's rows turn non-zero after
+    the first layer and are read by the next: that is the model as trained, and kept). A row's
+    last-layer output reads the rows `window` away at the layer below, `2 × window` two layers
+    below, and so on: each layer computes only the rows some output still reads. With the
+    shipped model (depth 4, window 2, pad 8) the last two layers skip 12 of the 32 rows of
+    padding a sentence brings, about 8% of the products on news text.
+
+    Args:
+        layers: Per layer, the maxout weights (pieces, outputs, inputs) and biases (pieces,
+            outputs), and the layer norm's gain and shift (outputs).
+        window: Rows read either side.
+        pad: Zero rows laid before, between and after the sequences.
+    """
+
+    def __init__(
+        self, layers: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], window: int, pad: int
+    ) -> None:
+        self.window, self.pad = window, pad
+        self.layers = []
+        for W, b, gain, shift in layers:
+            pieces, width, inputs = W.shape
+            # (inputs, pieces × width): the product's output holds each piece's block in turn.
+            weights = np.ascontiguousarray(W.reshape(pieces * width, inputs).T, dtype=np.float32)
+            self.layers.append((weights, b.reshape(-1).astype(np.float32), pieces, width, gain, shift))
+
+    @classmethod
+    def from_thinc(cls, encoder: Model) -> WindowEncoder:
+        """The encoder of spaCy's `MaxoutWindowEncoder.v2`:
+        `with_array(residual(expand_window >> maxout >> layernorm >> dropout) × depth)`.
+
+        Raises:
+            ValueError: `encoder` is laid out otherwise.
+        """
+        layers, windows = [], set()
+        for block in encoder.walk():
+            if block._func is not residual_forward:
+                continue
+            parts = {layer.name: layer for layer in block.walk()}
+            if not {"expand_window", "maxout", "layernorm"} <= parts.keys():
+                raise ValueError(f"not a maxout window encoder layer: {block.name}")
+            maxout, norm = parts["maxout"], parts["layernorm"]
+            # thinc keeps W as (outputs, pieces, inputs), b as (outputs, pieces).
+            W, b = maxout.get_param("W"), maxout.get_param("b")
+            layers.append((W.transpose(1, 0, 2), b.T, norm.get_param("G"), norm.get_param("b")))
+            windows.add(parts["expand_window"].attrs["window_size"])
+        if not layers or len(windows) != 1 or "pad" not in encoder.attrs:
+            raise ValueError(f"not a maxout window encoder: {encoder.name}")
+        return cls(layers, windows.pop(), encoder.attrs["pad"])
+
+    def __call__(self, sequences: list[np.ndarray]) -> list[np.ndarray]:
+        """The encoded rows of each sequence (each (rows, width); an empty one stays empty)."""
+        lengths = np.array([len(x) for x in sequences], dtype=np.int64)
+        width = self.layers[0][3]
+        if not lengths.any():
+            return [np.zeros((0, width), dtype=np.float32) for _ in sequences]
+        # The rows as thinc lays them out, with `window` more zero rows at each end so that
+        # every window lies inside the array. Each non-empty sequence takes its rows and the
+        # padding after it (an empty one takes nothing).
+        room = lengths + self.pad * (lengths > 0)
+        ends = self.window + self.pad + np.cumsum(room)
+        starts = ends - room
+        X = np.zeros((ends[-1] + self.window, width), dtype=np.float32)
+        for start, x in zip(starts.tolist(), sequences, strict=True):
+            X[start : start + len(x)] = x
+        offsets = np.arange(-self.window, self.window + 1)
+        nonempty = lengths > 0
+        depth = len(self.layers)
+        for level, (weights, bias, pieces, out, gain, shift) in enumerate(self.layers):
+            reach = self.window * (depth - 1 - level)
+            rows = _rows_within(starts[nonempty], lengths[nonempty], reach, len(X))
+            Y = np.take(X, rows[:, None] + offsets, axis=0).reshape(len(rows), -1) @ weights
+            Y += bias
+            best = np.maximum(Y[:, :out], Y[:, out : 2 * out]) if pieces > 1 else Y[:, :out].copy()
+            for piece in range(2, pieces):
+                np.maximum(best, Y[:, piece * out : (piece + 1) * out], out=best)
+            best -= (best @ np.full(out, 1.0 / out, dtype=np.float32))[:, None]
+            best *= (1.0 / np.sqrt(np.einsum("ij,ij->i", best, best) / out + 1e-08))[:, None]
+            best *= gain
+            best += shift
+            X[rows] += best
+        return [X[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
+
+
+def _rows_within(starts: np.ndarray, lengths: np.ndarray, reach: int, size: int) -> np.ndarray:
+    """The rows of an array of `size` rows within `reach` of a row of some sequence (`starts`,
+    `lengths`), in order."""
+    marks = np.zeros(size + 1, dtype=np.int64)
+    np.add.at(marks, np.maximum(starts - reach, 0), 1)
+    np.add.at(marks, np.minimum(starts + lengths + reach, size), -1)
+    return np.flatnonzero(np.cumsum(marks[:size]) > 0)
 
 
 def numpy_blas_ops():
