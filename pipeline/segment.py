@@ -220,22 +220,38 @@ class ModelSegmenter:
         with one_blas_thread():
             for name in self._pipes:
                 docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
-        inside = self._nlp.vocab.strings["I"]
-        spaces = _space_mask(text)
-        sentences = []
-        for (s, e), doc in zip(sentence_spans, docs, strict=True):
-            # Columns, not Token objects: this runs for every syllable of every document.
-            columns = doc.to_array([IDX, LENGTH, TAG, IS_SPACE]).astype(np.int64)
-            continues = columns[:, 2] == inside
+        return self._sentences(text, sentence_spans, docs), docs
+
+    def _sentences(self, text: str, sentence_spans: list[tuple[int, int]], docs: list[Doc]) -> list[Sentence]:
+        """The words of each sentence from its tagged syllable Doc: all sentences of the text
+        in one pass over arrays (read with columns, not Token objects: this runs for every
+        syllable of every document)."""
+        columns = [doc.to_array([IDX, LENGTH, TAG, IS_SPACE]).reshape(-1, 4) for doc in docs]
+        lengths = np.array([len(c) for c in columns], dtype=np.int64)
+        columns = np.concatenate(columns).astype(np.int64) if columns else np.zeros((0, 4), dtype=np.int64)
+        firsts = np.cumsum(lengths) - lengths
+        continues = columns[:, 2] == self._nlp.vocab.strings["I"]
+        for doc, first in zip(docs, firsts.tolist(), strict=True):
             for ent in doc.ents:  # no word crosses a mention's edge
-                continues[ent.start] = False
-                if ent.end < len(continues):
-                    continues[ent.end] = False
-            kept = columns[:, 3] == 0
-            starts = columns[kept, 0] + s
-            words = _words(text, spaces, starts, starts + columns[kept, 1], continues[kept], self._places)
-            sentences.append(Sentence(s, e, text[s:e], tuple(words)))
-        return sentences, docs
+                continues[first + ent.start] = False
+                if ent.end < len(doc):
+                    continues[first + ent.end] = False
+        sentence_of = np.repeat(np.arange(len(docs)), lengths)
+        kept = columns[:, 3] == 0
+        sentence_of, continues = sentence_of[kept], continues[kept]
+        continues[1:] &= sentence_of[1:] == sentence_of[:-1]  # a sentence starts a word
+        offsets = np.array([s for s, _ in sentence_spans], dtype=np.int64)
+        starts = columns[kept, 0] + offsets[sentence_of]
+        words = _words(text, _space_mask(text), starts, starts + columns[kept, 1], continues, self._places)
+        # Each word goes to the sentence of its first syllable.
+        counts = np.bincount(
+            np.searchsorted(offsets, [w.start for w in words], side="right") - 1, minlength=len(docs)
+        ).tolist()
+        sentences, taken = [], 0
+        for (s, e), count in zip(sentence_spans, counts, strict=True):
+            sentences.append(Sentence(s, e, text[s:e], tuple(words[taken : taken + count])))
+            taken += count
+        return sentences
 
 
 def _space_mask(text: str) -> np.ndarray:
