@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from underthesea.pipeline.text_normalize import token_normalize
@@ -624,10 +624,10 @@ def _split_tokens(doc: Doc, cuts: list[int]) -> Doc:
     """A copy of `doc` whose tokens are also cut at the sorted offsets `cuts` (between syllables)."""
     text = doc_text(doc)
     spans: list[tuple[int, int]] = []
-    for token in doc:
-        if token.is_space:
+    for start, length, space in doc.to_array([IDX, LENGTH, IS_SPACE]).tolist():
+        if space:
             continue
-        start, end = token.idx, token.idx + len(token)
+        end = start + length
         inner = cuts[bisect.bisect_right(cuts, start) : bisect.bisect_left(cuts, end)]
         for a, b in itertools.pairwise([start, *inner, end]):
             while a < b and text[a] == " ":

@@ -418,21 +418,24 @@ def _spans_to_doc(
     # spaCy's rule (`get_words_and_spaces`), from offsets instead of searching the text: one
     # space after a token is its trailing space; any other gap is a token of its own.
     words = [text[a:b] for a, b in spans]
-    if spell is not None:
-        words = [spell(word) for word in words]
     spaces = [text[b : b + 1] == " " for _, b in spans]
+    # The tokens and their trailing spaces cover the text unless there is a gap.
+    covered = spans[0][0] == 0 and sum(map(len, words)) + sum(spaces) == len(text)
+    if spell is not None:
+        words = list(map(spell, words))
     starts = [False] * len(spans) if sentence_starts is None else [a in sentence_starts for a, _ in spans]
-    follows = [b + space for (_, b), space in zip(spans, spaces, strict=True)]  # the next token's start
-    nexts = [a for a, _ in spans[1:]] + [len(text)]  # where it does start
-    gaps = [i for i, (f, n) in enumerate(zip(follows, nexts, strict=True)) if n > f]
-    for i in reversed(gaps):  # rare: line breaks, runs of spaces
-        words.insert(i + 1, text[follows[i] : nexts[i]])
-        spaces.insert(i + 1, False)
-        starts.insert(i + 1, False)
-    if spans[0][0] > 0:
-        words.insert(0, text[: spans[0][0]])
-        spaces.insert(0, False)
-        starts.insert(0, False)
+    if not covered:  # rare: line breaks, runs of spaces, text before the first token
+        follows = [b + space for (_, b), space in zip(spans, spaces, strict=True)]  # the next token's start
+        nexts = [a for a, _ in spans[1:]] + [len(text)]  # where it does start
+        gaps = [i for i, (f, n) in enumerate(zip(follows, nexts, strict=True)) if n > f]
+        for i in reversed(gaps):
+            words.insert(i + 1, text[follows[i] : nexts[i]])
+            spaces.insert(i + 1, False)
+            starts.insert(i + 1, False)
+        if spans[0][0] > 0:
+            words.insert(0, text[: spans[0][0]])
+            spaces.insert(0, False)
+            starts.insert(0, False)
     if sentence_starts is None:
         return Doc(vocab, words=words, spaces=spaces)
     # Sentence starts are given to the constructor: setting them token by token afterwards
