@@ -10,7 +10,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from spacy.attrs import IDX, IS_SPACE, LENGTH, TAG
+from spacy.attrs import IDX, IS_SPACE, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -188,10 +188,12 @@ class ModelSegmenter:
     """Word segmentation by the trained model's `tagger`: each syllable is tagged `B` (starts a
     word) or `I` (continues one), by the same network that then finds the entities.
 
-    The syllable Docs it tagged (with their `tok2vec` output in `doc.tensor`) are handed on
-    in `Doc._.syllable_docs`, so the NER stage only runs the model's last layer. With
+    The syllable Docs it ran the network on (with their `tok2vec` output in `doc.tensor`) are
+    handed on in `Doc._.syllable_docs`, so the NER stage only runs the model's last layer. With
     `entities`, that layer runs here too: the syllable Docs carry the mentions, and no word
-    crosses a mention's edge (the NER stage then never has to cut a word in two).
+    crosses a mention's edge (the NER stage then never has to cut a word in two). The word tags
+    are read off the tagger's predictions and not set on the syllable Docs: spaCy sets a tag
+    with a string lookup per syllable.
     """
 
     def __init__(
@@ -203,7 +205,7 @@ class ModelSegmenter:
             raise InputError(f"{model}: this model has no word tagger; use the CRF segmenter")
         self._batch_size = batch_size
         self._places = resources.place_names()
-        self._pipes = ("tok2vec", "tagger") + (("ner",) if entities and "ner" in self._nlp.pipe_names else ())
+        self._entities = entities and "ner" in self._nlp.pipe_names
 
     def segment(self, text: str, sentence_spans: list[tuple[int, int]]) -> list[Sentence]:
         """Cuts each sentence span of `text` into words."""
@@ -215,29 +217,35 @@ class ModelSegmenter:
         return _spans_to_doc(self._nlp.vocab, sentence, syllables(sentence), None, spell=model_word)
 
     def parse(self, text: str, sentence_spans: list[tuple[int, int]]) -> tuple[list[Sentence], list[Doc]]:
-        """The sentences with their words, and the tagged syllable Doc of each sentence."""
+        """The sentences with their words, and the syllable Doc of each sentence."""
         docs = [self._syllable_doc(text[s:e]) for s, e in sentence_spans]
         with one_blas_thread():
-            for name in self._pipes:
-                docs = list(self._nlp.get_pipe(name).pipe(docs, batch_size=self._batch_size))
-        return self._sentences(text, sentence_spans, docs), docs
+            docs = list(self._nlp.get_pipe("tok2vec").pipe(docs, batch_size=self._batch_size))
+            tagger = self._nlp.get_pipe("tagger")
+            inside = tagger.labels.index("I")
+            continues = [tags.reshape(-1) == inside for tags in tagger.predict(docs)]
+            if self._entities:
+                docs = list(self._nlp.get_pipe("ner").pipe(docs, batch_size=self._batch_size))
+        return self._sentences(text, sentence_spans, docs, continues), docs
 
-    def _sentences(self, text: str, sentence_spans: list[tuple[int, int]], docs: list[Doc]) -> list[Sentence]:
-        """The words of each sentence from its tagged syllable Doc: all sentences of the text
-        in one pass over arrays (read with columns, not Token objects: this runs for every
-        syllable of every document)."""
-        columns = [doc.to_array([IDX, LENGTH, TAG, IS_SPACE]).reshape(-1, 4) for doc in docs]
+    def _sentences(
+        self, text: str, sentence_spans: list[tuple[int, int]], docs: list[Doc], continues: list[np.ndarray]
+    ) -> list[Sentence]:
+        """The words of each sentence from its syllable Doc and which syllables continue a
+        word (`continues`): all sentences of the text in one pass over arrays (read with
+        columns, not Token objects: this runs for every syllable of every document)."""
+        columns = [doc.to_array([IDX, LENGTH, IS_SPACE]).reshape(-1, 3) for doc in docs]
         lengths = np.array([len(c) for c in columns], dtype=np.int64)
-        columns = np.concatenate(columns).astype(np.int64) if columns else np.zeros((0, 4), dtype=np.int64)
+        columns = np.concatenate(columns).astype(np.int64) if columns else np.zeros((0, 3), dtype=np.int64)
         firsts = np.cumsum(lengths) - lengths
-        continues = columns[:, 2] == self._nlp.vocab.strings["I"]
+        continues = np.concatenate(continues) if continues else np.zeros(0, dtype=bool)
         for doc, first in zip(docs, firsts.tolist(), strict=True):
             for ent in doc.ents:  # no word crosses a mention's edge
                 continues[first + ent.start] = False
                 if ent.end < len(doc):
                     continues[first + ent.end] = False
         sentence_of = np.repeat(np.arange(len(docs)), lengths)
-        kept = columns[:, 3] == 0
+        kept = columns[:, 2] == 0
         sentence_of, continues = sentence_of[kept], continues[kept]
         continues[1:] &= sentence_of[1:] == sentence_of[:-1]  # a sentence starts a word
         offsets = np.array([s for s, _ in sentence_spans], dtype=np.int64)
