@@ -432,7 +432,7 @@ def _spans_to_doc(
     if spell is not None:
         words = list(map(spell, words))
     starts = [False] * len(spans) if sentence_starts is None else [a in sentence_starts for a, _ in spans]
-    if not covered:  # rare: line breaks, runs of spaces, text before the first token
+    if not covered:  # line breaks (a text of paragraphs), runs of spaces, text before the first token
         follows = [b + space for (_, b), space in zip(spans, spaces, strict=True)]  # the next token's start
         nexts = [a for a, _ in spans[1:]] + [len(text)]  # where it does start
         gaps = [i for i, (f, n) in enumerate(zip(follows, nexts, strict=True)) if n > f]
