@@ -176,25 +176,30 @@ def test_ner_reuses_the_segmenters_network() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
+    st.sampled_from(["", " ", "\n"]),
     st.lists(
         st.tuples(
             st.sampled_from(["Hà", "Nội", "Bộ", "19/6", ".", "“", "KCNA"]),
             st.sampled_from(["", " ", "  ", "\n", " \n ", "\t"]),
         )
-    )
+    ),
 )
-def test_spans_to_doc_tokens_as_spacy_aligns_them(pieces: list[tuple[str, str]]) -> None:
-    """Tokens and trailing spaces built from offsets equal spaCy's alignment of the same words."""
+def test_spans_to_doc_tokens_as_spacy_aligns_them(lead: str, pieces: list[tuple[str, str]]) -> None:
+    """Tokens and trailing spaces built from offsets equal spaCy's alignment of the same words,
+    with gaps between tokens or without (every token followed by one space or none)."""
     from spacy.util import get_words_and_spaces
 
     from pipeline.segment import spans_to_doc
 
-    text, spans = " ", []
+    text, spans = lead, []
     for word, gap in pieces:
         spans.append((len(text), len(text) + len(word)))
         text += word + gap
     doc = spans_to_doc(Vocab(), text, spans, {spans[0][0]} if spans else None)
-    words, spaces = get_words_and_spaces([text[a:b] for a, b in spans], text) if spans else ([text], [False])
+    if spans:
+        words, spaces = get_words_and_spaces([text[a:b] for a, b in spans], text)
+    else:
+        words, spaces = ([text], [False]) if text else ([], [])
     assert [t.text for t in doc] == words
     assert [bool(t.whitespace_) for t in doc] == spaces
     assert doc.text == text
