@@ -54,7 +54,7 @@ def test_embedding_cache_gives_the_embedding_layers_own_vectors() -> None:
     when the cache fills up and starts again in the middle of a run."""
 
     cached = load_model(DEFAULT_MODEL).get_pipe("tok2vec").model.layers[0]
-    assert isinstance(cached.attrs["cache"], EmbeddingCache)
+    assert isinstance(cached.attrs["run"], EmbeddingCache)
     embed = cached.layers[0]
     segmenter = ModelSegmenter()
     text = SAMPLE_003.read_text("utf-8")
@@ -70,14 +70,14 @@ def test_embedding_cache_gives_the_embedding_layers_own_vectors() -> None:
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
         assert len(small.rows) <= max(100, len({token.orth for doc in batch for token in doc}))
     np.testing.assert_allclose(np.concatenate(small(docs)), np.concatenate(expected), rtol=1e-5, atol=1e-6)
-    assert [len(v) for v in cached.attrs["cache"](docs)] == [len(d) for d in docs]
+    assert [len(v) for v in cached.attrs["run"](docs)] == [len(d) for d in docs]
     assert small([]) == []
 
 
 def _encoders() -> tuple[WindowEncoder, Model]:
     """The loaded model's `WindowEncoder` and the thinc encoder it stands in for."""
     fused = load_model(DEFAULT_MODEL).get_pipe("tok2vec").model.layers[-1]
-    return fused.attrs["encoder"], fused.layers[0]
+    return fused.attrs["run"], fused.layers[0]
 
 
 def test_window_encoder_gives_the_encoders_own_vectors() -> None:
