@@ -36,9 +36,9 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	$(BIN)/python -m pytest -q
 
-## bench: full run vs underthesea ner() on the first N (200) articles of vietnews-5k
+## bench: full run vs underthesea ner() on the first N (200) articles of vietnews-5k (REPEAT=3 for the median of 3 rounds)
 bench: $(INSTALLED)
-	$(BIN)/python -m pipeline bench --n $(or $(N),200)
+	$(BIN)/python -m pipeline bench --n $(or $(N),200) --repeat $(or $(REPEAT),1)
 
 ## bench-scale: peak memory at SIZES (500,5000) articles, SCALE_WORKERS (1,2) speed-up, re-run time (~10 min)
 bench-scale: $(INSTALLED)

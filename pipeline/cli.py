@@ -214,13 +214,14 @@ def bench(
     / "vietnews-5k.jsonl",
     n: Annotated[int, typer.Option("--n", min=1, help="How many articles from the top.")] = 200,
     model: Annotated[Path | None, typer.Option(help="Another trained NER model folder.")] = None,
+    repeat: Annotated[int, typer.Option(min=1, help="Rounds, the sides taking turns; the median ratio.")] = 1,
 ) -> None:
     """Time the full run and underthesea's ner() on the same articles; print the ratio."""
     from pipeline.bench import benchmark, report
 
     if not corpus.is_file():
         _fail(f"{corpus} not found; give a JSONL corpus or set VI_NER_SHARED")
-    typer.echo(report(benchmark(corpus, n=n, model=model)))
+    typer.echo(report(benchmark(corpus, n=n, model=model, repeat=repeat)))
 
 
 @app.command("bench-scale")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,15 @@ def test_train_options_are_checked_before_anything_runs(tmp_path: Path) -> None:
     )
     assert both.exit_code == 2 and "drop --corpus, or --extra" in both.output
     assert not (tmp_path / "w").exists()
+
+
+def test_bench_takes_turns_and_reports_the_median_ratio(shared: Path) -> None:
+    """Two rounds on two real articles: four measured processes, each side's table row per
+    round, and the median of the two ratios."""
+    corpus = shared / "data" / "corpus" / "vietnews-5k.jsonl"
+    result = runner.invoke(app, ["bench", str(corpus), "--n", "2", "--repeat", "2"])
+    assert result.exit_code == 0, result.output
+    rows = result.output.splitlines()
+    assert [row.split()[0] for row in rows[1:5]] == ["pipeline", "underthesea", "pipeline", "underthesea"]
+    assert re.search(r"median \d+\.\dx over 2 rounds \(\d+\.\dx, \d+\.\dx\)", result.output)
+    assert "pipeline time by stage: clean" in result.output
