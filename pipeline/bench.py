@@ -113,8 +113,9 @@ def benchmark(corpus: Path, *, n: int = 200, model: Path | None = None, repeat: 
 
 
 def report(measures: list[Measure]) -> str:
-    """A table of the measures, the pipeline's speed as a multiple of the peer's (the median over
-    rounds, when `benchmark` ran several), and the stage shares of its median round."""
+    """A table of the measures, the pipeline's speed as a multiple of the peer's (when `benchmark`
+    ran several rounds: the median ratio, the lower middle one for an even count, and every
+    round's, smallest first), and the stage shares of the median round."""
     rows = [
         f"{'':20} {'docs':>6} {'syllables':>10} {'seconds':>8} {'syll/s':>8} {'docs/s':>7} {'peak MiB':>9}"
     ]
