@@ -135,8 +135,29 @@ class Mention:
 
 
 def _alternation(entries: Iterable[str]) -> re.Pattern[str]:
-    ordered = sorted(entries, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+    """A regex for any of `entries` as a whole word, the longest that fits where several do.
+
+    It matches what the entries sorted longest first and joined by `|` match, written as a trie
+    ("Hà(?: Nội| Giang)"): the regex engine then reads each character once instead of trying
+    every entry in turn, ~4× faster on news text with the 246 places.
+    """
+    trie: dict = {}
+    for entry in entries:
+        node = trie
+        for char in entry:
+            node = node.setdefault(char, {})
+        node[""] = {}  # an entry ends here
+    return re.compile(r"(?<!\w)(?:" + _trie_pattern(trie) + r")(?![\w-])")
+
+
+def _trie_pattern(node: dict) -> str:
+    """The regex of a trie node's continuations: branches start with different characters, so
+    at most one can go on; where an entry also ends here, going on is tried first (greedy `?`)."""
+    branches = [re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 @functools.cache

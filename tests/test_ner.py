@@ -164,6 +164,41 @@ def test_repeats_finds_what_the_alternation_pattern_finds(pieces: list[str], nam
     assert found == [m.span() for m in _alternation(names).finditer(text)]
 
 
+_GAZETTEER_PIECES = [
+    "Hà",
+    "Hà Nội",
+    "Hà Giang",
+    "Hà Nội Mới",
+    "Nam",
+    "Nam Định",
+    "Việt Nam",
+    "Mát-xcơ-va",
+    "Mát",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sets(st.sampled_from(_GAZETTEER_PIECES), min_size=1),
+    st.lists(st.sampled_from([*_GAZETTEER_PIECES, " ", "-", "xcơ", "Mới", "Định", ".", "ở", "\n"])),
+)
+def test_alternation_matches_what_the_longest_first_alternation_matches(
+    entries: set[str], pieces: list[str]
+) -> None:
+    """The trie-shaped gazetteer regex finds, and fully matches, what the entries sorted longest
+    first and joined by `|` do: whole words, leftmost, then longest."""
+    import re
+
+    from pipeline.ner import _alternation
+
+    text = "".join(pieces)
+    ordered = sorted(entries, key=len, reverse=True)
+    plain = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+    trie = _alternation(entries)
+    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert bool(trie.fullmatch(text)) == bool(plain.fullmatch(text))
+
+
 @pytest.mark.parametrize(
     ("text", "candidate", "expected"),
     [
