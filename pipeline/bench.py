@@ -125,9 +125,12 @@ def report(measures: list[Measure]) -> str:
             f"{m.syllables_per_s:8.0f} {m.documents_per_s:7.2f} {m.peak_mib:9.0f}"
         )
     rounds = sorted(
-        (ours.syllables_per_s / peer.syllables_per_s, ours)
-        for ours, peer in zip(measures[::2], measures[1::2], strict=True)
-        if peer.syllables_per_s
+        (
+            (ours.syllables_per_s / peer.syllables_per_s, ours)
+            for ours, peer in zip(measures[::2], measures[1::2], strict=True)
+            if peer.syllables_per_s
+        ),
+        key=lambda pair: pair[0],  # by ratio alone: two equal ratios must not compare Measures
     )
     if not rounds:
         return "\n".join(rows)

@@ -143,3 +143,16 @@ def test_bench_takes_turns_and_reports_the_median_ratio(shared: Path) -> None:
     assert [row.split()[0] for row in rows[1:5]] == ["pipeline", "underthesea", "pipeline", "underthesea"]
     assert re.search(r"median \d+\.\dx over 2 rounds \(\d+\.\dx, \d+\.\dx\)", result.output)
     assert "pipeline time by stage: clean" in result.output
+
+
+def test_bench_report_takes_the_median_of_equal_ratios() -> None:
+    """Rounds with the same ratio (the Measures themselves do not order) still give a median."""
+    from pipeline.bench import Measure, report
+
+    def measure(name: str, seconds: float) -> Measure:
+        return Measure(name=name, documents=2, syllables=1000, seconds=seconds, peak_mib=300.0)
+
+    rounds = [measure("pipeline run", 1.0), measure("underthesea ner()", 12.0)]
+    rounds += [measure("pipeline run", 2.0), measure("underthesea ner()", 24.0)]  # slower, same ratio
+    rounds += [measure("pipeline run", 2.0), measure("underthesea ner()", 12.0)]
+    assert "median 12.0x over 3 rounds (6.0x, 12.0x, 12.0x)" in report(rounds)
