@@ -536,8 +536,8 @@ class EntityRules:
         Huy" … "Huy"); a mention found exactly there with another label is relabelled, one that
         covers more ("TP Hồ Chí Minh" after "Hồ Chí Minh") is left alone. Alone means: a word
         of its own (both ends among the word `edges`: not "Thi" in "Thi đua"), no capitalised
-        word next to it (not
-        "Nhân" in "Thân Nhân Trung"), and not a country or a language ("ở Mỹ", "tiếng Anh").
+        word next to it (not "Nhân" in "Thân Nhân Trung"), and not a country or a language
+        ("ở Mỹ", "tiếng Anh").
         """
         first: dict[str, int] = {}
         for m in mentions:
